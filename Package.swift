@@ -1,0 +1,38 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// One static executable, `pilot`; see README.md for the static build and scripts/ for how it is made.
+let package = Package(
+    name: "pilot",
+    products: [
+        .executable(name: "pilot", targets: ["Pilot"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The Foundation trait is off: pilot uses FoundationEssentials only (size of the static binary).
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2", traits: []),
+    ],
+    targets: [
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .target(
+            name: "Payload",
+            dependencies: ["CSeccomp"]
+        ),
+        .executableTarget(
+            name: "Pilot",
+            dependencies: [
+                "Payload", "CCurl", "CArchive",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
+        .testTarget(
+            name: "PilotTests",
+            dependencies: ["Pilot"]
+        ),
+    ]
+)

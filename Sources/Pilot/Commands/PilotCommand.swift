@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The `pilot` executable: a worker-node agent for a grid's workload system.
+@main
+struct PilotCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pilot",
+        abstract: "Turns this pod or VM into a grid worker: detects the node, runs jobs, accounts for them.",
+        version: BuildInfo.pilotVersion,
+        subcommands: [DetectCommand.self, VersionCommand.self]
+    )
+}
