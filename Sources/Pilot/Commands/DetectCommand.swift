@@ -4,11 +4,40 @@ import ArgumentParser
 struct DetectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "detect",
-        abstract: "Describe this node: CPU, cores and memory as the cgroup limits them, disk, GPUs, OS."
+        abstract: "Describe this node: CPU, cores and memory as the cgroup limits them, disk, GPUs, OS.",
+        discussion: """
+            --root points every read of /proc, /sys and /etc at a captured tree; the architecture then \
+            comes from that tree's cpuinfo, not from the running kernel. Exit codes: 0 on success, \
+            66 when cpuinfo or meminfo cannot be read or parsed, 78 for a bad configuration.
+            """
     )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var node: NodeOptions
 
     @Flag(name: .long, help: "Print JSON with the documented keys instead of a summary.")
     var json = false
 
-    func run() async throws {}
+    func run() async throws {
+        let context = try CommandContext.make(global: global, node: node, label: "pilot.detect")
+        let settings = context.configuration
+        let detector = NodeDetector(
+            root: RootedPath(root: settings.root),
+            workdir: settings.workdir,
+            gpuProbe: GPUProbe(
+                root: settings.root, nvidiaSMI: settings.nvidiaSMI,
+                timeout: .milliseconds(Int64(settings.nvidiaSMITimeout * 1000)),
+                environment: context.environment, logger: context.logger
+            ),
+            environment: context.environment,
+            logger: context.logger
+        )
+        let report: NodeReport
+        do {
+            report = try await detector.detect()
+        } catch {
+            throw CommandContext.fail(error)
+        }
+        print(json ? try JSONOutput.encode(report) : NodeSummary.render(report), terminator: json ? "\n" : "")
+    }
 }

@@ -34,6 +34,14 @@ enum FileReader {
         }
     }
 
+    /// The text of the first of `paths` that exists; nil when none does.
+    static func readFirstPresent(_ paths: [String]) throws(SystemCallError) -> String? {
+        for path in paths {
+            if let text = try readIfPresent(path) { return text }
+        }
+        return nil
+    }
+
     /// The names in a directory, without `.` and `..`, sorted; nil when it does not exist.
     static func directoryEntries(_ path: String) throws(SystemCallError) -> [String]? {
         guard let dir = opendir(path) else {

@@ -1,0 +1,72 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import Logging
+
+/// Options every command takes: where the configuration is and how to log.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "JSON configuration file (also PILOT_CONFIG).")
+    var config: String?
+
+    @Option(name: .long, help: "Lowest level logged: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level?
+
+    @Option(name: .long, help: "auto (text on a terminal, JSON lines otherwise), json or text.")
+    var logFormat: LogFormat?
+}
+
+/// Options for commands that read the node: where its files are and which nvidia-smi to run.
+struct NodeOptions: ParsableArguments {
+    @Option(name: .long, help: "Directory standing for / when reading /proc, /sys and /etc (default /).")
+    var root: String?
+
+    @Option(name: .long, help: "Work directory whose free space is reported (default: current directory).")
+    var workdir: String?
+
+    @Option(name: .customLong("nvidia-smi"), help: "nvidia-smi to run: a name in PATH or a path.")
+    var nvidiaSMI: String?
+
+    @Option(name: .customLong("nvidia-smi-timeout"), help: "Seconds nvidia-smi may take (default 10).")
+    var nvidiaSMITimeout: Double?
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension LogFormat: ExpressibleByArgument {}
+
+/// What a command needs once its options are parsed: the configuration, a logger, the environment.
+struct CommandContext: Sendable {
+    var configuration: PilotConfiguration
+    var environment: [String: String]
+    var logger: Logger
+
+    /// Loads the configuration and starts logging; exits with the configuration code on error.
+    static func make(global: GlobalOptions, node: NodeOptions? = nil, label: String) throws -> CommandContext {
+        let environment = ProcessEnvironment.current()
+        var flags = ConfigurationLayer(logLevel: global.logLevel, logFormat: global.logFormat)
+        if let node {
+            flags.root = node.root
+            flags.workdir = node.workdir
+            flags.nvidiaSMI = node.nvidiaSMI
+            flags.nvidiaSMITimeout = node.nvidiaSMITimeout
+        }
+        let configuration: PilotConfiguration
+        do {
+            configuration = try ConfigurationLoader.load(
+                flags: flags, configFile: global.config, environment: environment,
+                currentDirectory: ProcessEnvironment.currentDirectory()
+            )
+        } catch {
+            throw fail(error)
+        }
+        PilotLogging.bootstrap(level: configuration.logLevel, format: configuration.logFormat)
+        return CommandContext(configuration: configuration, environment: environment, logger: Logger(label: label))
+    }
+
+    /// Prints the error as one line on standard error and returns the exit code to throw.
+    static func fail(_ error: some CommandError) -> ExitCode {
+        var line = Array("pilot: \(Redactor.redact(error.description))\n".utf8)
+        _ = line.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        return error.exitCode.exitCode
+    }
+}

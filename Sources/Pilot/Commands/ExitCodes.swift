@@ -1,0 +1,35 @@
+import ArgumentParser
+
+/// The documented exit codes of every command (README.md, "Exit codes").
+///
+/// Values follow sysexits(3) where one fits, so shell wrappers and batch systems can tell a bad
+/// invocation from a broken node.
+enum PilotExitCode: Int32, CaseIterable, Sendable {
+    /// The command did what it was asked.
+    case success = 0
+    /// An unexpected internal error.
+    case internalError = 1
+    /// Bad flags or arguments (also what swift-argument-parser exits with on a validation error).
+    case usage = 64
+    /// A file the command needs (cpuinfo, meminfo under `--root`) is missing or unparsable.
+    case inputUnreadable = 66
+    /// The configuration file or a `PILOT_*` variable is invalid.
+    case configuration = 78
+
+    /// The code as swift-argument-parser's `ExitCode`.
+    var exitCode: ExitCode { ExitCode(rawValue) }
+}
+
+/// An error a command reports as one line before exiting with its code.
+protocol CommandError: Error, CustomStringConvertible {
+    /// The exit code this error maps to.
+    var exitCode: PilotExitCode { get }
+}
+
+extension DetectionError: CommandError {
+    var exitCode: PilotExitCode { .inputUnreadable }
+}
+
+extension ConfigurationError: CommandError {
+    var exitCode: PilotExitCode { .configuration }
+}

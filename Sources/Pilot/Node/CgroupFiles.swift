@@ -1,0 +1,112 @@
+/// Pure parsers for the cgroup files that limit a pod: `/proc/self/cgroup`, `mountinfo`, and the
+/// v1 and v2 limit files.
+enum CgroupFiles {
+    /// One line of `/proc/self/cgroup`: `ID:controllers:path`.
+    struct Membership: Equatable, Sendable {
+        /// The hierarchy ID; 0 for the unified (v2) hierarchy.
+        var hierarchy: Int
+        /// The v1 controllers of this hierarchy; empty for v2.
+        var controllers: [String]
+        /// The cgroup's path inside its hierarchy.
+        var path: String
+    }
+
+    /// Reads `/proc/self/cgroup`.
+    static func memberships(_ text: String) -> [Membership] {
+        text.split(separator: "\n").compactMap { line in
+            let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3, let id = Int(parts[0]) else { return nil }
+            let controllers = parts[1].split(separator: ",").map(String.init)
+            return Membership(hierarchy: id, controllers: controllers, path: String(parts[2]))
+        }
+    }
+
+    /// One line of `/proc/self/mountinfo`, the fields a cgroup lookup needs.
+    struct Mount: Equatable, Sendable {
+        /// The directory inside the hierarchy that is mounted (field 4).
+        var root: String
+        /// Where it is mounted (field 5).
+        var mountPoint: String
+        /// The file system type (`cgroup2`, `cgroup`, ...).
+        var fsType: String
+        /// Per-superblock options; for v1 cgroups they name the controllers.
+        var superOptions: [String]
+    }
+
+    /// Reads `/proc/self/mountinfo`; the fields after the ` - ` separator give type and options.
+    static func mounts(_ text: String) -> [Mount] {
+        text.split(separator: "\n").compactMap { line in
+            let halves = line.split(separator: " - ", maxSplits: 1)
+            guard halves.count == 2 else { return nil }
+            let head = halves[0].split(separator: " ")
+            let tail = halves[1].split(separator: " ")
+            guard head.count >= 5, tail.count >= 3 else { return nil }
+            return Mount(
+                root: unescape(head[3]), mountPoint: unescape(head[4]), fsType: String(tail[0]),
+                superOptions: tail[2].split(separator: ",").map(String.init)
+            )
+        }
+    }
+
+    /// mountinfo escapes space, tab, newline and backslash as octal (`\040`).
+    private static func unescape(_ field: Substring) -> String {
+        guard field.contains("\\") else { return String(field) }
+        var out = ""
+        var rest = field[...]
+        while let slash = rest.firstIndex(of: "\\") {
+            out += rest[..<slash]
+            let code = rest[rest.index(after: slash)...].prefix(3)
+            if code.count == 3, let value = UInt8(code, radix: 8) {
+                out.append(Character(Unicode.Scalar(value)))
+                rest = rest[rest.index(slash, offsetBy: 4)...]
+            } else {
+                out.append("\\")
+                rest = rest[rest.index(after: slash)...]
+            }
+        }
+        return out + rest
+    }
+
+    /// A CPU bandwidth limit: `quota` µs of CPU time every `period` µs.
+    struct CPUQuota: Equatable, Sendable {
+        /// Microseconds of CPU time allowed per period.
+        var quota: Int
+        /// The period in microseconds.
+        var period: Int
+        /// The limit in CPUs, e.g. 0.42.
+        var cpus: Double { Double(quota) / Double(period) }
+    }
+
+    /// v2 `cpu.max`: `max 100000` (no limit, nil) or `<quota> <period>`.
+    static func cpuMax(_ text: String) -> CPUQuota? {
+        let fields = text.split(whereSeparator: \.isWhitespace)
+        guard fields.count >= 1, let quota = Int(fields[0]), quota > 0 else { return nil }
+        let period = fields.count > 1 ? Int(fields[1]) ?? 100_000 : 100_000
+        return period > 0 ? CPUQuota(quota: quota, period: period) : nil
+    }
+
+    /// v1 `cpu.cfs_quota_us` and `cpu.cfs_period_us`; a quota of -1 means no limit (nil).
+    static func cfsQuota(quota: String, period: String) -> CPUQuota? {
+        guard let q = Int(quota.trimmed), q > 0, let p = Int(period.trimmed), p > 0 else { return nil }
+        return CPUQuota(quota: q, period: p)
+    }
+
+    /// A byte count from `memory.max` (v2) or `memory.limit_in_bytes` (v1); nil means unlimited.
+    ///
+    /// `max` is v2's word for none; v1 writes the page-aligned LONG_MAX (9223372036854771712),
+    /// so anything from 2^62 up is treated as unlimited.
+    static func memoryLimit(_ text: String) -> UInt64? {
+        guard let value = UInt64(text.trimmed), value < (1 << 62) else { return nil }
+        return value
+    }
+
+    /// `key value` lines, as in `cpu.stat` and `memory.events`.
+    static func counters(_ text: String) -> [String: UInt64] {
+        var result: [String: UInt64] = [:]
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            if fields.count == 2, let value = UInt64(fields[1]) { result[String(fields[0])] = value }
+        }
+        return result
+    }
+}

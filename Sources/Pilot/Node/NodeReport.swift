@@ -1,0 +1,143 @@
+/// Everything `pilot detect` finds, in the shape its `--json` prints (keys in README.md).
+struct NodeReport: Codable, Sendable, Equatable {
+    /// `x86_64` or `aarch64`, from the CPU description's format.
+    var arch: CPUArchitecture
+    /// `$PANDA_HOSTNAME`, else the kernel's host name.
+    var hostname: String?
+    /// Processors and the share of them this process may use.
+    var cpu: CPUReport
+    /// Node memory and the cgroup's limit.
+    var memory: MemoryReport
+    /// Space in the work directory.
+    var disk: DiskReport?
+    /// GPUs this pod can use.
+    var gpus: [GPUDevice]
+    /// How the GPU probe went.
+    var gpuProbe: GPUProbeStatus
+    /// The operating system of the root.
+    var os: OSRelease
+    /// The running kernel as the root's /proc reports it.
+    var kernel: KernelReport
+    /// The cgroup the limits came from.
+    var cgroup: CgroupReport
+    /// Hints of a hypervisor or container runtime.
+    var virtualization: VirtualizationReport
+    /// Things that could not be read, one line each; detection went on without them.
+    var warnings: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case arch, hostname, cpu, memory, disk, gpus, os, kernel, cgroup, virtualization, warnings
+        case gpuProbe = "gpu_probe"
+    }
+}
+
+/// The CPU part of a `NodeReport`.
+struct CPUReport: Codable, Sendable, Equatable {
+    var vendor: String?
+    var model: String?
+    /// `x86-64-v1`..`v4` on x86; nil on Arm.
+    var microarchLevel: String?
+    /// Flags the next x86 level needs that this CPU lacks; nil on Arm.
+    var nextLevelMissing: [String]?
+    /// The Arm core's name (`Neoverse-V2`); nil on x86.
+    var part: String?
+    /// The Arm identity registers and derived features; nil on x86.
+    var arm: ArmReport?
+    /// x86 family/model/stepping; nil on Arm.
+    var x86: X86Report?
+    var features: [String]
+    /// Logical processors described in cpuinfo.
+    var logical: Int
+    /// CPUs the kernel has online (`/sys/devices/system/cpu/online`).
+    var online: Int?
+    /// CPUs this process may run on (`Cpus_allowed_list`, and the cgroup's cpuset).
+    var affinity: Int?
+    /// The cgroup CPU quota in CPUs (e.g. 0.42); nil when unlimited.
+    var quota: Double?
+    /// min(affinity, quota): the CPU this process can really use, fractional.
+    var effective: Double
+    /// `effective` rounded down, at least 1: the core count to promise a payload.
+    var effectiveCores: Int
+    var sockets: Int?
+    var coresPerSocket: Int?
+    /// The x86 `hypervisor` flag: this is a virtual machine.
+    var hypervisor: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case vendor, model, part, arm, x86, features, logical, online, affinity, quota, effective
+        case sockets, hypervisor
+        case microarchLevel = "microarch_level"
+        case nextLevelMissing = "next_level_missing"
+        case effectiveCores = "effective_cores"
+        case coresPerSocket = "cores_per_socket"
+    }
+}
+
+/// Arm identity as hex strings, as cpuinfo prints them, with derived features.
+struct ArmReport: Codable, Sendable, Equatable {
+    var implementer: String?
+    var part: String?
+    var variant: Int?
+    var revision: Int?
+    var derived: ArmCore.DerivedFeatures
+}
+
+/// x86 family, model and stepping numbers.
+struct X86Report: Codable, Sendable, Equatable {
+    var family: Int?
+    var model: Int?
+    var stepping: Int?
+}
+
+/// The memory part of a `NodeReport`, in bytes.
+struct MemoryReport: Codable, Sendable, Equatable {
+    var totalBytes: UInt64
+    var availableBytes: UInt64?
+    /// The cgroup memory limit; nil when unlimited.
+    var limitBytes: UInt64?
+    /// min(total, limit): what a payload may use.
+    var effectiveBytes: UInt64
+
+    enum CodingKeys: String, CodingKey {
+        case totalBytes = "total_bytes"
+        case availableBytes = "available_bytes"
+        case limitBytes = "limit_bytes"
+        case effectiveBytes = "effective_bytes"
+    }
+}
+
+/// Space on the file system of the work directory.
+struct DiskReport: Codable, Sendable, Equatable {
+    var path: String
+    var freeBytes: UInt64
+    var totalBytes: UInt64
+
+    enum CodingKeys: String, CodingKey {
+        case path
+        case freeBytes = "free_bytes"
+        case totalBytes = "total_bytes"
+    }
+}
+
+/// The kernel's release and build strings.
+struct KernelReport: Codable, Sendable, Equatable {
+    var release: String?
+    var version: String?
+}
+
+/// Where the cgroup limits came from.
+struct CgroupReport: Codable, Sendable, Equatable {
+    /// 1 or 2; nil when no cgroup file system is visible.
+    var version: Int?
+    var path: String?
+}
+
+/// What the node runs on and in.
+struct VirtualizationReport: Codable, Sendable, Equatable {
+    /// A hypervisor is present (x86 `hypervisor` flag, or /sys/hypervisor).
+    var hypervisor: Bool
+    /// The machine's vendor or product from DMI (`Amazon EC2`, `Google Compute Engine`, `QEMU`, ...).
+    var platform: String?
+    /// The container runtime this process seems to run under (`kubernetes`, `podman`, `docker`, ...).
+    var container: String?
+}
