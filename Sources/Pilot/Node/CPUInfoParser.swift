@@ -31,7 +31,7 @@ enum CPUInfoParser {
             return CPUDescription(
                 arch: .x86_64,
                 vendor: first["vendor_id"],
-                model: first["model name"],
+                model: first["model name"].map(collapsingSpaces),
                 features: commonWords(blocks.map { $0["flags"] ?? "" }),
                 logical: blocks.count,
                 sockets: sockets > 0 ? sockets : nil,
@@ -54,7 +54,7 @@ enum CPUInfoParser {
             return CPUDescription(
                 arch: .aarch64,
                 vendor: identity.implementer.map(ArmCore.implementerName),
-                model: first["model name"] ?? ArmCore.coreName(identity),
+                model: first["model name"].map(collapsingSpaces) ?? ArmCore.coreName(identity),
                 features: commonWords(blocks.map { $0["Features"] ?? "" }),
                 logical: blocks.count,
                 sockets: nil,
@@ -78,7 +78,7 @@ enum CPUInfoParser {
         switch fields["Architecture"] {
         case "x86_64":
             return CPUDescription(
-                arch: .x86_64, vendor: fields["Vendor ID"], model: fields["Model name"],
+                arch: .x86_64, vendor: fields["Vendor ID"], model: fields["Model name"].map(collapsingSpaces),
                 features: flags, logical: logical, sockets: sockets, coresPerSocket: cores,
                 x86: X86Identity(
                     family: fields["CPU family"].flatMap { Int($0) },
@@ -112,6 +112,11 @@ enum CPUInfoParser {
             common.formIntersection(list.split(separator: " ").map(String.init))
         }
         return common.sorted()
+    }
+
+    /// Intel pads some model names (`CPU           X7550  @ 2.00GHz`); one space is enough.
+    static func collapsingSpaces(_ text: String) -> String {
+        text.split(separator: " ").joined(separator: " ")
     }
 
     /// Reads `0x41` or `8` as an integer.

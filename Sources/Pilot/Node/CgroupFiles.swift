@@ -100,6 +100,17 @@ enum CgroupFiles {
         return value
     }
 
+    /// `/proc/cgroups`: each controller's hierarchy ID; 0 means it is on the unified (v2)
+    /// hierarchy or not mounted, anything else binds it to a v1 hierarchy.
+    static func controllers(_ text: String) -> [String: Int] {
+        var result: [String: Int] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            let fields = line.split(whereSeparator: \.isWhitespace)
+            if fields.count >= 2, let id = Int(fields[1]) { result[String(fields[0])] = id }
+        }
+        return result
+    }
+
     /// `key value` lines, as in `cpu.stat` and `memory.events`.
     static func counters(_ text: String) -> [String: UInt64] {
         var result: [String: UInt64] = [:]

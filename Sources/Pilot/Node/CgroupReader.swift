@@ -11,6 +11,8 @@ struct CgroupLimits: Equatable, Sendable {
     var cpuset: [Int]?
     /// The tightest memory limit in bytes; nil when none.
     var memoryLimit: UInt64?
+    /// Controllers bound to a v1 hierarchy (`/proc/cgroups`); with version 2 non-empty means hybrid.
+    var v1Controllers: [String] = []
 }
 
 /// Reads the cgroup limits of this process from `/proc/self` and the cgroup mounts under a root.
@@ -36,6 +38,9 @@ struct CgroupReader: Sendable {
         let unified = unifiedDirectory(mounts: mounts, memberships: memberships)
 
         var limits = CgroupLimits()
+        if let table = try read(root("/proc/cgroups")) {
+            limits.v1Controllers = CgroupFiles.controllers(table).filter { $0.value != 0 }.keys.sorted()
+        }
         if v1Memory != nil || v1CPU != nil {
             limits.version = 1
             limits.path = memberships.first { $0.controllers.contains("memory") }?.path

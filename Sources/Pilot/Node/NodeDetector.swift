@@ -100,7 +100,7 @@ struct NodeDetector: Sendable {
                     try FileReader.readIfPresent(root("/proc/sys/kernel/version"))
                 })
             ),
-            cgroup: CgroupReport(version: limits.version, path: limits.path),
+            cgroup: CgroupReport(version: limits.version, path: limits.path, v1Controllers: limits.v1Controllers),
             virtualization: virtualization(cpuReport: cpuReport, optional: optional),
             warnings: warnings
         )

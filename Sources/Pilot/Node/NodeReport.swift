@@ -130,6 +130,13 @@ struct CgroupReport: Codable, Sendable, Equatable {
     /// 1 or 2; nil when no cgroup file system is visible.
     var version: Int?
     var path: String?
+    /// Controllers on v1 hierarchies; on a hybrid node these sit beside the unified one.
+    var v1Controllers: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case version, path
+        case v1Controllers = "v1_controllers"
+    }
 }
 
 /// What the node runs on and in.
