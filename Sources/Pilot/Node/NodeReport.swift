@@ -3,13 +3,13 @@ struct NodeReport: Codable, Sendable, Equatable {
     /// `x86_64` or `aarch64`, from the CPU description's format.
     var arch: CPUArchitecture
     /// `$PANDA_HOSTNAME`, else the kernel's host name.
-    var hostname: String?
+    @EncodedAsNull var hostname: String?
     /// Processors and the share of them this process may use.
     var cpu: CPUReport
     /// Node memory and the cgroup's limit.
     var memory: MemoryReport
     /// Space in the work directory.
-    var disk: DiskReport?
+    @EncodedAsNull var disk: DiskReport?
     /// GPUs this pod can use.
     var gpus: [GPUDevice]
     /// How the GPU probe went.
@@ -33,33 +33,33 @@ struct NodeReport: Codable, Sendable, Equatable {
 
 /// The CPU part of a `NodeReport`.
 struct CPUReport: Codable, Sendable, Equatable {
-    var vendor: String?
-    var model: String?
+    @EncodedAsNull var vendor: String?
+    @EncodedAsNull var model: String?
     /// `x86-64-v1`..`v4` on x86; nil on Arm.
-    var microarchLevel: String?
+    @EncodedAsNull var microarchLevel: String?
     /// Flags the next x86 level needs that this CPU lacks; nil on Arm.
-    var nextLevelMissing: [String]?
+    @EncodedAsNull var nextLevelMissing: [String]?
     /// The Arm core's name (`Neoverse-V2`); nil on x86.
-    var part: String?
+    @EncodedAsNull var part: String?
     /// The Arm identity registers and derived features; nil on x86.
-    var arm: ArmReport?
+    @EncodedAsNull var arm: ArmReport?
     /// x86 family/model/stepping; nil on Arm.
-    var x86: X86Report?
+    @EncodedAsNull var x86: X86Report?
     var features: [String]
     /// Logical processors described in cpuinfo.
     var logical: Int
     /// CPUs the kernel has online (`/sys/devices/system/cpu/online`).
-    var online: Int?
+    @EncodedAsNull var online: Int?
     /// CPUs this process may run on (`Cpus_allowed_list`, and the cgroup's cpuset).
-    var affinity: Int?
+    @EncodedAsNull var affinity: Int?
     /// The cgroup CPU quota in CPUs (e.g. 0.42); nil when unlimited.
-    var quota: Double?
+    @EncodedAsNull var quota: Double?
     /// min(affinity, quota): the CPU this process can really use, fractional.
     var effective: Double
     /// `effective` rounded down, at least 1: the core count to promise a payload.
     var effectiveCores: Int
-    var sockets: Int?
-    var coresPerSocket: Int?
+    @EncodedAsNull var sockets: Int?
+    @EncodedAsNull var coresPerSocket: Int?
     /// The x86 `hypervisor` flag: this is a virtual machine.
     var hypervisor: Bool
 
@@ -75,26 +75,26 @@ struct CPUReport: Codable, Sendable, Equatable {
 
 /// Arm identity as hex strings, as cpuinfo prints them, with derived features.
 struct ArmReport: Codable, Sendable, Equatable {
-    var implementer: String?
-    var part: String?
-    var variant: Int?
-    var revision: Int?
+    @EncodedAsNull var implementer: String?
+    @EncodedAsNull var part: String?
+    @EncodedAsNull var variant: Int?
+    @EncodedAsNull var revision: Int?
     var derived: ArmCore.DerivedFeatures
 }
 
 /// x86 family, model and stepping numbers.
 struct X86Report: Codable, Sendable, Equatable {
-    var family: Int?
-    var model: Int?
-    var stepping: Int?
+    @EncodedAsNull var family: Int?
+    @EncodedAsNull var model: Int?
+    @EncodedAsNull var stepping: Int?
 }
 
 /// The memory part of a `NodeReport`, in bytes.
 struct MemoryReport: Codable, Sendable, Equatable {
     var totalBytes: UInt64
-    var availableBytes: UInt64?
+    @EncodedAsNull var availableBytes: UInt64?
     /// The cgroup memory limit; nil when unlimited.
-    var limitBytes: UInt64?
+    @EncodedAsNull var limitBytes: UInt64?
     /// min(total, limit): what a payload may use.
     var effectiveBytes: UInt64
 
@@ -121,15 +121,15 @@ struct DiskReport: Codable, Sendable, Equatable {
 
 /// The kernel's release and build strings.
 struct KernelReport: Codable, Sendable, Equatable {
-    var release: String?
-    var version: String?
+    @EncodedAsNull var release: String?
+    @EncodedAsNull var version: String?
 }
 
 /// Where the cgroup limits came from.
 struct CgroupReport: Codable, Sendable, Equatable {
     /// 1 or 2; nil when no cgroup file system is visible.
-    var version: Int?
-    var path: String?
+    @EncodedAsNull var version: Int?
+    @EncodedAsNull var path: String?
     /// Controllers on v1 hierarchies; on a hybrid node these sit beside the unified one.
     var v1Controllers: [String]
 
@@ -144,7 +144,7 @@ struct VirtualizationReport: Codable, Sendable, Equatable {
     /// A hypervisor is present (x86 `hypervisor` flag, or /sys/hypervisor).
     var hypervisor: Bool
     /// The machine's vendor or product from DMI (`Amazon EC2`, `Google Compute Engine`, `QEMU`, ...).
-    var platform: String?
+    @EncodedAsNull var platform: String?
     /// The container runtime this process seems to run under (`kubernetes`, `podman`, `docker`, ...).
-    var container: String?
+    @EncodedAsNull var container: String?
 }

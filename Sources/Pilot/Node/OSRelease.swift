@@ -1,11 +1,11 @@
 /// The operating system as `/etc/os-release` names it.
 struct OSRelease: Codable, Equatable, Sendable {
     /// `ID`, e.g. `rocky`, `ubuntu`.
-    var id: String?
+    @EncodedAsNull var id: String?
     /// `VERSION_ID`, e.g. `9.2`.
-    var versionID: String?
+    @EncodedAsNull var versionID: String?
     /// `PRETTY_NAME`, for people.
-    var prettyName: String?
+    @EncodedAsNull var prettyName: String?
     /// `ID_LIKE`, split: e.g. `["rhel", "centos", "fedora"]`.
     var idLike: [String]
 
