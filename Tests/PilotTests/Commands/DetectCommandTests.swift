@@ -37,6 +37,16 @@ struct DetectCommandTests {
         #expect((disk["free_bytes"] as? Int ?? 0) > 0)
     }
 
+    @Test("on x86 its level matches what glibc's loader says the CPU supports",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/lib64/ld-linux-x86-64.so.2"),
+                   "needs glibc's x86-64 loader, which lists the levels it supports"))
+    func levelMatchesLoader() throws {
+        let loader = try shell("/lib64/ld-linux-x86-64.so.2 --help | grep -E '^ *x86-64-v[0-9] .*supported' | head -1")
+        let expected = try #require(loader.split(separator: " ").first.map(String.init))
+        let (_, json) = try PilotBinary.json(["detect", "--json"])
+        #expect((json["cpu"] as? [String: Any])?["microarch_level"] as? String == expected)
+    }
+
     @Test("the documented keys are present, and --root decides the architecture", arguments: [
         ("cpuinfo_nvidia_grace_neoverse_v2_jureca_rocky95_eessi.txt", "aarch64"),
         ("cpuinfo_intel_xeon_platinum_8480_sapphirerapids_archspec.txt", "x86_64"),

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The README's test command. Installs what the suite needs (scripts/install-deps.sh, idempotent),
+# then runs the whole suite twice over: every test against the development build, and the
+# end-to-end tests again against the fully static binary (dist/pilot), the one a pod runs.
+#
+# Usage: scripts/test.sh [--no-static]   (--no-static: skip the static build and its pass)
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+
+static=true
+case "${1:-}" in
+    --no-static) static=false ;;
+    "") ;;
+    *) echo "usage: $0 [--no-static]" >&2; exit 2 ;;
+esac
+
+fixtures=${PILOT_FIXTURES:-$repo/../shared/fixtures}
+if [[ ! -d "$fixtures" ]]; then
+    echo "test: captured hardware files not found at $fixtures (set PILOT_FIXTURES)" >&2
+    exit 1
+fi
+
+scripts/install-deps.sh
+echo "test: development build"
+swift build --build-tests
+swift test --skip-build
+
+if $static; then
+    echo "test: static build"
+    scripts/build-static.sh --skip-deps
+    echo "test: end-to-end tests against dist/pilot"
+    PILOT_BINARY=$repo/dist/pilot swift test --skip-build --filter 'CommandTests'
+fi
