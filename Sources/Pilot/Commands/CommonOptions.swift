@@ -9,10 +9,10 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "JSON configuration file (also PILOT_CONFIG).")
     var config: String?
 
-    @Option(name: .long, help: "Lowest level logged: trace, debug, info, notice, warning, error, critical.")
+    @Option(name: .long, help: "Lowest level logged (default info; also PILOT_LOG_LEVEL).")
     var logLevel: Logger.Level?
 
-    @Option(name: .long, help: "auto (text on a terminal, JSON lines otherwise), json or text.")
+    @Option(name: .long, help: "auto: text on a terminal, JSON lines otherwise (default; also PILOT_LOG_FORMAT).")
     var logFormat: LogFormat?
 }
 
