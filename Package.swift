@@ -32,7 +32,8 @@ let package = Package(
         ),
         .testTarget(
             name: "PilotTests",
-            dependencies: ["Pilot"]
+            dependencies: ["Pilot"],
+            exclude: ["Scripts"]
         ),
     ]
 )
