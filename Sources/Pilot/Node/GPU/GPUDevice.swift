@@ -19,6 +19,7 @@ struct GPUDevice: Codable, Sendable, Equatable {
     /// The N in /dev/nvidiaN.
     var minor: Int?
 
+    /// The JSON keys, snake_case as documented for `pilot detect --json`.
     enum CodingKeys: String, CodingKey {
         case index, name, uuid, driver, minor
         case memoryBytes = "memory_bytes"
@@ -43,6 +44,7 @@ struct GPUProbeStatus: Codable, Sendable, Equatable {
     /// The variables that limited the list, e.g. "NVIDIA_VISIBLE_DEVICES=0,2".
     var visibleFilter: String?
 
+    /// The JSON keys, snake_case as documented for `pilot detect --json`.
     enum CodingKeys: String, CodingKey {
         case source, driver, cuda, error
         case nvidiaSMI = "nvidia_smi"

@@ -1,5 +1,6 @@
 import Logging
 
+/// The nvidia-smi runs of a probe: the device query, `--version` for CUDA, `-L` for MIG entries.
 extension GPUProbe {
     /// The result of the `--query-gpu` run: devices when it worked, else the state and one-line error.
     struct QueryResult: Sendable, Equatable {

@@ -51,6 +51,7 @@ struct GPUVisibility: Sendable, Equatable {
         return Self.applyCUDA(cuda, to: injected, migParents: migParents)
     }
 
+    /// `NVIDIA_VISIBLE_DEVICES`: unset or `all` limit nothing; `none`, `void` and empty hide everything.
     static func nvidiaSelection(_ value: String?) -> Selection {
         guard let value else { return .unrestricted }
         let trimmed = NvidiaSMIValue.trim(value)
@@ -61,6 +62,8 @@ struct GPUVisibility: Sendable, Equatable {
         }
     }
 
+    /// `CUDA_VISIBLE_DEVICES`: unset limits nothing; empty hides everything; entries are kept as
+    /// written, empty ones included, since an empty entry is invalid and hides the rest.
     static func cudaSelection(_ value: String?) -> Selection {
         guard let value else { return .unrestricted }
         let trimmed = NvidiaSMIValue.trim(value)

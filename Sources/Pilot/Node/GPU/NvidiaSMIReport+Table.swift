@@ -1,3 +1,4 @@
+/// The default-table reader.
 extension NvidiaSMIReport {
     /// Parses the default `nvidia-smi` table: the banner line and the first (GPU) table.
     ///

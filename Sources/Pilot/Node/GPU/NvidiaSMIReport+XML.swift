@@ -1,3 +1,4 @@
+/// The `-q -x` reader.
 extension NvidiaSMIReport {
     /// Parses `nvidia-smi -q -x`, reading only the handful of elements the probe needs.
     ///

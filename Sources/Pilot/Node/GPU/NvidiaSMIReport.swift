@@ -44,6 +44,7 @@ struct NvidiaSMIReport: Sendable, Equatable {
     }
 }
 
+/// The `-q` text and `--version` readers.
 extension NvidiaSMIReport {
     /// Parses `nvidia-smi -q` text: `Key : value` lines nested by 4-space indentation.
     static func parseQueryText(_ text: String) throws(GPUParseError) -> NvidiaSMIReport {
