@@ -115,9 +115,11 @@ struct GPUProbeTests {
         #expect(status == GPUProbeStatus(source: "none", nvidiaSMI: "failed", error: error))
     }
 
-    @Test func hangingNvidiaSMIIsKilledAtTheDeadline() async throws {
+    /// `hang-hard` ignores SIGTERM, so the teardown must go on to SIGKILL.
+    @Test(arguments: ["hang", "hang-hard"])
+    func hangingNvidiaSMIIsKilledAtTheDeadline(_ mode: String) async throws {
         let node = try FakeNode()
-        try node.installNvidiaSMI(mode: "hang")
+        try node.installNvidiaSMI(mode: mode)
         let clock = ContinuousClock()
         let start = clock.now
         let (devices, status) = await node.probe(timeout: .seconds(1)).detect()
