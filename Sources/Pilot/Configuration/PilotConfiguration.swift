@@ -58,4 +58,3 @@ struct ConfigurationLayer: Codable, Sendable, Equatable {
     }
 }
 
-extension Logger.Level: @retroactive Codable {}

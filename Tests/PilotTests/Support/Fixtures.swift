@@ -20,6 +20,16 @@ enum Fixtures {
         try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
     }
 
+    /// The path of one fixture.
+    static func path(_ name: String) -> String {
+        directory.appendingPathComponent(name).path
+    }
+
+    /// The fixtures whose names start with a prefix, sorted.
+    static func names(withPrefix prefix: String) throws -> [String] {
+        try names(prefixes: [prefix])
+    }
+
     /// Every fixture whose name starts with one of the prefixes, sorted.
     static func names(prefixes: [String]) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: directory.path)

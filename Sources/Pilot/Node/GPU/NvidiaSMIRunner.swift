@@ -1,0 +1,100 @@
+import Subprocess
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Runs nvidia-smi with a deadline: it can hang for minutes on a sick GPU or a stuck driver.
+struct NvidiaSMIRunner: Sendable {
+    /// How one run ended.
+    enum Outcome: Sendable, Equatable {
+        /// It exited; stdout and stderr as text (nvidia-smi prints its errors on stdout).
+        case exited(code: Int32, output: String, error: String)
+        /// A signal ended it before the deadline.
+        case signaled(Int32)
+        /// The deadline passed; it was killed and reaped before `run` returned.
+        case timedOut
+        /// It could not be started, or its output was too large.
+        case launchFailed(String)
+    }
+
+    /// Absolute (or explicitly relative) path of the executable.
+    var executable: String
+    /// How long one run may take.
+    var timeout: Duration
+    /// The child's environment.
+    var environment: [String: String]
+
+    /// The executable for a command name (searched in `environment["PATH"]`) or a path; nil when absent.
+    ///
+    /// Our own search rather than Subprocess's, because Subprocess falls back to this process's
+    /// PATH, and "not found" must be known before spawning.
+    static func locate(_ command: String, environment: [String: String]) -> String? {
+        if command.isEmpty { return nil }
+        if command.contains("/") { return isExecutableFile(command) ? command : nil }
+        for directory in (environment["PATH"] ?? "").split(separator: ":") where directory.hasPrefix("/") {
+            let candidate = directory.hasSuffix("/") ? "\(directory)\(command)" : "\(directory)/\(command)"
+            if isExecutableFile(candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// Runs it with the arguments; returns at the deadline at the latest (plus the teardown grace).
+    ///
+    /// The run and a sleep race in a task group; whichever finishes first decides, and
+    /// cancelling the run makes Subprocess tear the child's process group down (SIGTERM, then
+    /// SIGKILL after 0.5 s) and reap it before the group returns.
+    func run(_ arguments: [String]) async -> Outcome {
+        await withTaskGroup(of: Outcome?.self) { group in
+            group.addTask { await runToCompletion(arguments) }
+            group.addTask {
+                do { try await Task.sleep(for: timeout) } catch { return nil }
+                return .timedOut
+            }
+            var outcome = Outcome.timedOut
+            while let next = await group.next() {
+                if let next { outcome = next; break }
+            }
+            group.cancelAll()
+            return outcome
+        }
+    }
+
+    private func runToCompletion(_ arguments: [String]) async -> Outcome {
+        var options = PlatformOptions()
+        // A session of its own, so the teardown's group signal reaches a wrapper script's children too.
+        options.createSession = true
+        options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .milliseconds(500))]
+        var childEnvironment: [Subprocess.Environment.Key: String] = [:]
+        for (name, value) in environment {
+            if let key = Subprocess.Environment.Key(rawValue: name) { childEnvironment[key] = value }
+        }
+        do {
+            let result = try await Subprocess.run(
+                .path(FilePath(executable)),
+                arguments: Arguments(arguments),
+                environment: .custom(childEnvironment),
+                platformOptions: options,
+                output: .string(limit: 4 << 20),
+                error: .string(limit: 256 << 10)
+            )
+            switch result.terminationStatus {
+            case .exited(let code):
+                return .exited(code: code, output: result.standardOutput, error: result.standardError)
+            case .signaled(let signal):
+                return .signaled(signal)
+            }
+        } catch {
+            return .launchFailed("\(error)")
+        }
+    }
+
+    private static func isExecutableFile(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return false }
+        return access(path, X_OK) == 0
+    }
+}
