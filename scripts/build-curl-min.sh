@@ -77,7 +77,9 @@ else
     # As root, apt drops to the _apt user to download, which cannot write into our tree:
     # download as root instead (the files are checked against the signed Sources index anyway).
     ((EUID == 0)) && apt_opts+=(-o APT::Sandbox::User=root)
-    (cd "$src_root" && apt-get "${apt_opts[@]}" source "curl=$wanted")
+    log "apt-get source curl=$wanted (log: $src_root/source.log)"
+    (cd "$src_root" && apt-get "${apt_opts[@]}" source "curl=$wanted") >"$src_root/source.log" 2>&1 \
+        || { tail -20 "$src_root/source.log" >&2; die "apt-get source failed"; }
     [[ -x "$src_dir/configure" ]] || die "apt-get source did not unpack $src_dir"
 fi
 # Notes on the Debian patches, which dpkg-source applied:
