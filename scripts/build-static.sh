@@ -53,6 +53,13 @@ done
 
 # --- 3. the release build -----------------------------------------------------------------------
 $clean && rm -rf "$scratch"
+# SwiftPM does not track the .a files it links, so a rebuilt libcurl.a (a Debian security update)
+# or an upgraded system archive would leave the old binary in place: record the archives' sizes
+# and times, and delete the linked binary when they change so that SwiftPM links again.
+libs_stamp=$(stat -L -c '%n %s %Y' "$libdir"/*.a)
+if [[ "$(cat "$scratch/static-libs.stamp" 2>/dev/null || true)" != "$libs_stamp" ]]; then
+    rm -f "$scratch"/*/release/pilot
+fi
 # -use-ld=gold: the toolchain's default today, stated so that a change of default cannot bring
 # lld, which resolves archive members differently and drags in full Foundation and ICU data.
 swift_flags=(-c release --product pilot --scratch-path "$scratch"
@@ -68,8 +75,10 @@ if ! PKG_CONFIG_PATH=$repo/static/pkgconfig swift build "${swift_flags[@]}" >"$b
     die "swift build failed"
 fi
 swift_s=$((SECONDS - start))
+echo "$libs_stamp" >"$scratch/static-libs.stamp"
 grep -v -e 'in statically linked applications requires at runtime' -e "use of \`mktemp' is dangerous" "$build_log" | tail -3
-log "$(grep -c 'in statically linked applications requires at runtime' "$build_log" || true) expected glibc static-linking warnings (getaddrinfo, getpwuid_r, dlopen…)"
+glibc_warnings=$(grep -c 'in statically linked applications requires at runtime' "$build_log" || true)
+((glibc_warnings == 0)) || log "$glibc_warnings expected glibc static-linking warnings (getaddrinfo, getpwuid_r, dlopen…)"
 
 # --- 4. dist/ -----------------------------------------------------------------------------------
 mkdir -p "$dist"
