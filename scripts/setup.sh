@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# One command from a fresh Debian 12 machine (as root, Swift 6.3 on PATH) to a working pilot:
+#   1. apt packages                      scripts/install-deps.sh
+#   2. the dev build                     swift build  (.build/, system shared libraries)
+#   3. the fully static build            scripts/build-static.sh  (dist/pilot)
+#   4. a first look at the node          dist/pilot version, dist/pilot detect
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+step() { printf '\n== %s\n' "$*"; }
+
+command -v swift >/dev/null || { echo "setup: swift is not on PATH (Swift 6.3 toolchain needed)" >&2; exit 1; }
+
+step "packages"
+scripts/install-deps.sh
+
+step "dev build (swift build)"
+swift build
+
+step "static build (dist/pilot)"
+scripts/build-static.sh --skip-deps
+
+step "dist/pilot version"
+dist/pilot version
+
+step "dist/pilot detect"
+# The static binary could be older than the detect command on some branches: skip, don't fail.
+if dist/pilot detect --help >/dev/null 2>&1; then
+    dist/pilot detect
+else
+    echo "setup: this pilot has no detect command yet; skipped"
+fi
