@@ -1,7 +1,6 @@
 import ArgumentParser
 
 /// The `pilot` executable: a worker-node agent for a grid's workload system.
-@main
 struct PilotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pilot",
