@@ -44,24 +44,8 @@ struct NodeDetector: Sendable {
             }
         }
 
-        let cpuPath = root("/proc/cpuinfo")
-        let cpu: CPUDescription
-        do {
-            cpu = try CPUInfoParser.parse(try FileReader.readString(cpuPath))
-        } catch let error as SystemCallError {
-            throw .unreadable(error)
-        } catch {
-            throw .malformed(path: cpuPath, reason: "\(error)")
-        }
-        let memPath = root("/proc/meminfo")
-        let meminfo: MemInfo
-        do {
-            meminfo = try MemInfo.parse(try FileReader.readString(memPath))
-        } catch let error as SystemCallError {
-            throw .unreadable(error)
-        } catch {
-            throw .malformed(path: memPath, reason: "\(error)")
-        }
+        let cpu = try required(root("/proc/cpuinfo"), CPUInfoParser.parse)
+        let meminfo = try required(root("/proc/meminfo"), MemInfo.parse)
 
         let limits = optional("cgroup") { () throws(SystemCallError) in
             try CgroupReader(root: root).read()
@@ -104,6 +88,13 @@ struct NodeDetector: Sendable {
             virtualization: virtualization(cpuReport: cpuReport, optional: optional),
             warnings: warnings
         )
+    }
+
+    /// Reads and parses a file detection cannot do without.
+    private func required<T>(_ path: String, _ parse: (String) throws -> T) throws(DetectionError) -> T {
+        let text: String
+        do { text = try FileReader.readString(path) } catch { throw .unreadable(error) }
+        do { return try parse(text) } catch { throw .malformed(path: path, reason: "\(error)") }
     }
 
     private func virtualization(
