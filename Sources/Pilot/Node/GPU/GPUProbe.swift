@@ -47,7 +47,8 @@ struct GPUProbe: Sendable {
         if nvidiaSMI.isEmpty {
             logger.debug("nvidia-smi disabled")
         } else if let path = NvidiaSMIRunner.locate(nvidiaSMI, environment: environment) {
-            let runner = NvidiaSMIRunner(executable: path, timeout: timeout, environment: environment)
+            let runner = NvidiaSMIRunner(
+                executable: path, timeout: timeout, environment: NvidiaSMIRunner.childEnvironment(environment))
             let query = await queryDevices(runner)
             smiDevices = query.devices
             status.nvidiaSMI = query.state

@@ -28,6 +28,15 @@ struct NvidiaSMIRunner: Sendable {
     /// The child's environment.
     var environment: [String: String]
 
+    /// The part of the pilot's environment nvidia-smi gets: what finds its libraries and GPUs,
+    /// never the pilot's tokens or proxies.
+    static func childEnvironment(_ environment: [String: String]) -> [String: String] {
+        environment.filter { name, _ in
+            ["PATH", "LD_LIBRARY_PATH", "LANG", "LC_ALL"].contains(name)
+                || name.hasPrefix("NVIDIA_") || name.hasPrefix("CUDA_")
+        }
+    }
+
     /// The executable for a command name (searched in `environment["PATH"]`) or a path; nil when absent.
     ///
     /// Our own search rather than Subprocess's, because Subprocess falls back to this process's

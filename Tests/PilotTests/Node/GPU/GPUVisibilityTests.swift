@@ -68,3 +68,15 @@ struct GPUVisibilityTests {
         #expect(!GPUVisibility(environment: ["CUDA_VISIBLE_DEVICES": "0"]).mentionsMIG)
     }
 }
+
+@Suite("nvidia-smi's environment")
+struct NvidiaSMIEnvironmentTests {
+    @Test("nvidia-smi gets PATH and the GPU variables, never the pilot's credentials")
+    func childEnvironment() {
+        let child = NvidiaSMIRunner.childEnvironment([
+            "PATH": "/usr/bin", "CUDA_VISIBLE_DEVICES": "0", "NVIDIA_VISIBLE_DEVICES": "all",
+            "PANDA_AUTH_TOKEN": "secret", "X509_USER_PROXY": "/tmp/x509up", "HOME": "/root",
+        ])
+        #expect(child == ["PATH": "/usr/bin", "CUDA_VISIBLE_DEVICES": "0", "NVIDIA_VISIBLE_DEVICES": "all"])
+    }
+}
