@@ -14,7 +14,7 @@ extension GPUProbe {
 
     /// Runs the query; when the driver is too old for `compute_cap` or the MIG fields (exit 2),
     /// runs the shorter legacy query once.
-    func queryDevices(_ runner: NvidiaSMIRunner) async -> QueryResult {
+    func queryDevices(_ runner: DeadlineRunner) async -> QueryResult {
         let queries = [NvidiaSMICSV.query, NvidiaSMICSV.legacyQuery]
         for (attempt, fields) in queries.enumerated() {
             let arguments = ["--query-gpu=" + fields.joined(separator: ","), "--format=csv,noheader,nounits"]
@@ -50,7 +50,7 @@ extension GPUProbe {
     }
 
     /// The CUDA version from `nvidia-smi --version`; nil on drivers without that flag.
-    func cudaVersion(_ runner: NvidiaSMIRunner) async -> String? {
+    func cudaVersion(_ runner: DeadlineRunner) async -> String? {
         guard case .exited(code: 0, let output, _) = await runner.run(["--version"]) else {
             logger.debug("nvidia-smi --version gave no cuda version", metadata: ["path": "\(runner.executable)"])
             return nil
@@ -59,7 +59,7 @@ extension GPUProbe {
     }
 
     /// MIG UUID → GPU UUID from `nvidia-smi -L`, for visibility entries that name MIG devices.
-    func readMIGParents(_ runner: NvidiaSMIRunner) async -> [String: String] {
+    func readMIGParents(_ runner: DeadlineRunner) async -> [String: String] {
         guard case .exited(code: 0, let output, _) = await runner.run(["-L"]),
               let list = try? NvidiaSMIList.parse(output)
         else {

@@ -26,6 +26,15 @@ struct GPUProbe: Sendable {
         self.logger = logger
     }
 
+    /// The part of the pilot's environment nvidia-smi gets: what finds its libraries and GPUs,
+    /// never the pilot's tokens or proxies.
+    static func childEnvironment(_ environment: [String: String]) -> [String: String] {
+        environment.filter { name, _ in
+            ["PATH", "LD_LIBRARY_PATH", "LANG", "LC_ALL"].contains(name)
+                || name.hasPrefix("NVIDIA_") || name.hasPrefix("CUDA_")
+        }
+    }
+
     /// What /proc/driver/nvidia holds.
     struct ProcSnapshot: Sendable, Equatable {
         /// True when /proc/driver/nvidia/version or gpus/ exists: the driver is loaded.
@@ -46,9 +55,9 @@ struct GPUProbe: Sendable {
 
         if nvidiaSMI.isEmpty {
             logger.debug("nvidia-smi disabled")
-        } else if let path = NvidiaSMIRunner.locate(nvidiaSMI, environment: environment) {
-            let runner = NvidiaSMIRunner(
-                executable: path, timeout: timeout, environment: NvidiaSMIRunner.childEnvironment(environment))
+        } else if let path = DeadlineRunner.locate(nvidiaSMI, environment: environment) {
+            let runner = DeadlineRunner(
+                executable: path, timeout: timeout, environment: GPUProbe.childEnvironment(environment))
             let query = await queryDevices(runner)
             smiDevices = query.devices
             status.nvidiaSMI = query.state

@@ -9,7 +9,7 @@ enum LiveNVIDIA {
 
     static var available: Bool {
         FileManager.default.fileExists(atPath: "/proc/driver/nvidia/version")
-            && NvidiaSMIRunner.locate("nvidia-smi", environment: environment) != nil
+            && DeadlineRunner.locate("nvidia-smi", environment: environment) != nil
     }
 }
 
@@ -19,8 +19,8 @@ struct GPULiveTests {
     static let environment = LiveNVIDIA.environment
 
     static func run(_ arguments: [String]) async throws -> String {
-        let path = try #require(NvidiaSMIRunner.locate("nvidia-smi", environment: environment))
-        let outcome = await NvidiaSMIRunner(executable: path, timeout: .seconds(60), environment: environment).run(arguments)
+        let path = try #require(DeadlineRunner.locate("nvidia-smi", environment: environment))
+        let outcome = await DeadlineRunner(executable: path, timeout: .seconds(60), environment: environment).run(arguments)
         guard case .exited(code: 0, let output, _) = outcome else {
             Issue.record("nvidia-smi \(arguments) ended with \(outcome)")
             return ""

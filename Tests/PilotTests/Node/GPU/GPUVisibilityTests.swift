@@ -73,7 +73,7 @@ struct GPUVisibilityTests {
 struct NvidiaSMIEnvironmentTests {
     @Test("nvidia-smi gets PATH and the GPU variables, never the pilot's credentials")
     func childEnvironment() {
-        let child = NvidiaSMIRunner.childEnvironment([
+        let child = GPUProbe.childEnvironment([
             "PATH": "/usr/bin", "CUDA_VISIBLE_DEVICES": "0", "NVIDIA_VISIBLE_DEVICES": "all",
             "PANDA_AUTH_TOKEN": "secret", "X509_USER_PROXY": "/tmp/x509up", "HOME": "/root",
         ])

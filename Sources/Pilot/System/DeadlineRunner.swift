@@ -7,8 +7,11 @@ import Glibc
 import Musl
 #endif
 
-/// Runs nvidia-smi with a deadline: it can hang for minutes on a sick GPU or a stuck driver.
-struct NvidiaSMIRunner: Sendable {
+/// Runs a helper program with a deadline and kills it when the deadline passes.
+///
+/// For programs that may hang on a sick device or file system: nvidia-smi on a stuck driver, a
+/// probe of a hung FUSE mount.
+struct DeadlineRunner: Sendable {
     /// How one run ended.
     enum Outcome: Sendable, Equatable {
         /// It exited; stdout and stderr as text (nvidia-smi prints its errors on stdout).
@@ -27,15 +30,8 @@ struct NvidiaSMIRunner: Sendable {
     var timeout: Duration
     /// The child's environment.
     var environment: [String: String]
-
-    /// The part of the pilot's environment nvidia-smi gets: what finds its libraries and GPUs,
-    /// never the pilot's tokens or proxies.
-    static func childEnvironment(_ environment: [String: String]) -> [String: String] {
-        environment.filter { name, _ in
-            ["PATH", "LD_LIBRARY_PATH", "LANG", "LC_ALL"].contains(name)
-                || name.hasPrefix("NVIDIA_") || name.hasPrefix("CUDA_")
-        }
-    }
+    /// Time between SIGTERM to the child's process group and SIGKILL; nil kills at once.
+    var killGrace: Duration? = .milliseconds(500)
 
     /// The executable for a command name (searched in `environment["PATH"]`) or a path; nil when absent.
     ///
@@ -55,7 +51,7 @@ struct NvidiaSMIRunner: Sendable {
     ///
     /// The run and a sleep race in a task group; whichever finishes first decides, and
     /// cancelling the run makes Subprocess tear the child's process group down (SIGTERM, then
-    /// SIGKILL after 0.5 s) and reap it before the group returns.
+    /// SIGKILL after `killGrace`, or SIGKILL at once) and reap it before the group returns.
     func run(_ arguments: [String]) async -> Outcome {
         await withTaskGroup(of: Outcome?.self) { group in
             group.addTask { await runToCompletion(arguments) }
@@ -76,7 +72,9 @@ struct NvidiaSMIRunner: Sendable {
         var options = PlatformOptions()
         // A session of its own, so the teardown's group signal reaches a wrapper script's children too.
         options.createSession = true
-        options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .milliseconds(500))]
+        if let killGrace {
+            options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: killGrace)]
+        }
         var childEnvironment: [Subprocess.Environment.Key: String] = [:]
         for (name, value) in environment {
             if let key = Subprocess.Environment.Key(rawValue: name) { childEnvironment[key] = value }
