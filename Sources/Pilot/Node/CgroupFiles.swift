@@ -1,5 +1,5 @@
-/// Pure parsers for the cgroup files that limit a pod: `/proc/self/cgroup`, `mountinfo`, and the
-/// v1 and v2 limit files.
+/// Pure parsers for the cgroup files that limit a pod: `/proc/self/cgroup`, `/proc/cgroups`, and
+/// the v1 and v2 limit files (mountinfo is `MountInfo`'s).
 enum CgroupFiles {
     /// One line of `/proc/self/cgroup`: `ID:controllers:path`.
     struct Membership: Equatable, Sendable {
@@ -19,52 +19,6 @@ enum CgroupFiles {
             let controllers = parts[1].split(separator: ",").map(String.init)
             return Membership(hierarchy: id, controllers: controllers, path: String(parts[2]))
         }
-    }
-
-    /// One line of `/proc/self/mountinfo`, the fields a cgroup lookup needs.
-    struct Mount: Equatable, Sendable {
-        /// The directory inside the hierarchy that is mounted (field 4).
-        var root: String
-        /// Where it is mounted (field 5).
-        var mountPoint: String
-        /// The file system type (`cgroup2`, `cgroup`, ...).
-        var fsType: String
-        /// Per-superblock options; for v1 cgroups they name the controllers.
-        var superOptions: [String]
-    }
-
-    /// Reads `/proc/self/mountinfo`; the fields after the ` - ` separator give type and options.
-    static func mounts(_ text: String) -> [Mount] {
-        text.split(separator: "\n").compactMap { line in
-            let halves = line.split(separator: " - ", maxSplits: 1)
-            guard halves.count == 2 else { return nil }
-            let head = halves[0].split(separator: " ")
-            let tail = halves[1].split(separator: " ")
-            guard head.count >= 5, tail.count >= 3 else { return nil }
-            return Mount(
-                root: unescape(head[3]), mountPoint: unescape(head[4]), fsType: String(tail[0]),
-                superOptions: tail[2].split(separator: ",").map(String.init)
-            )
-        }
-    }
-
-    /// mountinfo escapes space, tab, newline and backslash as octal (`\040`).
-    private static func unescape(_ field: Substring) -> String {
-        guard field.contains("\\") else { return String(field) }
-        var out = ""
-        var rest = field[...]
-        while let slash = rest.firstIndex(of: "\\") {
-            out += rest[..<slash]
-            let code = rest[rest.index(after: slash)...].prefix(3)
-            if code.count == 3, let value = UInt8(code, radix: 8) {
-                out.append(Character(Unicode.Scalar(value)))
-                rest = rest[rest.index(slash, offsetBy: 4)...]
-            } else {
-                out.append("\\")
-                rest = rest[rest.index(after: slash)...]
-            }
-        }
-        return out + rest
     }
 
     /// A CPU bandwidth limit: `quota` µs of CPU time every `period` µs.

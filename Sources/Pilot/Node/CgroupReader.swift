@@ -29,7 +29,7 @@ struct CgroupReader: Sendable {
         guard let mountText = try FileReader.readIfPresent(root("/proc/self/mountinfo")),
               let cgroupText = try FileReader.readIfPresent(root("/proc/self/cgroup"))
         else { return CgroupLimits() }
-        let mounts = CgroupFiles.mounts(mountText)
+        let mounts = MountInfo.parse(mountText)
         let memberships = CgroupFiles.memberships(cgroupText)
 
         let v1Memory = v1Directory(controller: "memory", mounts: mounts, memberships: memberships)
@@ -99,7 +99,7 @@ struct CgroupReader: Sendable {
 
     /// The v1 hierarchy directories (leaf first, up to the mount) for a controller.
     private func v1Directory(
-        controller: String, mounts: [CgroupFiles.Mount], memberships: [CgroupFiles.Membership]
+        controller: String, mounts: [MountInfo.Entry], memberships: [CgroupFiles.Membership]
     ) -> [String]? {
         guard let member = memberships.first(where: { $0.controllers.contains(controller) }),
               let mount = mounts.first(where: { $0.fsType == "cgroup" && $0.superOptions.contains(controller) })
@@ -109,7 +109,7 @@ struct CgroupReader: Sendable {
 
     /// The unified hierarchy's directories (leaf first, up to the mount), when it is mounted.
     private func unifiedDirectory(
-        mounts: [CgroupFiles.Mount], memberships: [CgroupFiles.Membership]
+        mounts: [MountInfo.Entry], memberships: [CgroupFiles.Membership]
     ) -> [String]? {
         guard let member = memberships.first(where: { $0.hierarchy == 0 }) else { return nil }
         let candidates = mounts.filter { $0.fsType == "cgroup2" }
@@ -123,7 +123,7 @@ struct CgroupReader: Sendable {
     /// The path is relative to the hierarchy's root, the mount shows the subtree at `mount.root`:
     /// file = mount point + (path − root). A path outside that subtree (another cgroup namespace)
     /// leaves only the mount point, the root of what this process can see.
-    func ancestors(of path: String, in mount: CgroupFiles.Mount) -> [String] {
+    func ancestors(of path: String, in mount: MountInfo.Entry) -> [String] {
         var relative: Substring = ""
         if mount.root == "/" {
             relative = path[...]

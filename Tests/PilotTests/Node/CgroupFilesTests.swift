@@ -66,19 +66,4 @@ struct CgroupFilesTests {
         #expect(lines[0] == CgroupFiles.Membership(hierarchy: 5, controllers: ["cpu", "cpuacct"], path: "/kubepods/pod1/abc"))
         #expect(lines[1].hierarchy == 0 && lines[1].controllers.isEmpty && lines[1].path == "/")
     }
-
-    @Test("mountinfo: type, options and octal escapes")
-    func mounts() {
-        let text = """
-            31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
-            35 31 0:32 /kubepods/pod1 /sys/fs/cgroup/memory rw,relatime shared:9 - cgroup cgroup rw,memory
-            41 31 0:38 / /mnt/with\\040space rw - cgroup2 cgroup2 rw,nsdelegate
-            """
-        let mounts = CgroupFiles.mounts(text)
-        #expect(mounts.count == 3)
-        #expect(mounts[1] == CgroupFiles.Mount(root: "/kubepods/pod1", mountPoint: "/sys/fs/cgroup/memory",
-                                               fsType: "cgroup", superOptions: ["rw", "memory"]))
-        #expect(mounts[2].mountPoint == "/mnt/with space")
-        #expect(mounts[2].fsType == "cgroup2")
-    }
 }

@@ -66,11 +66,11 @@ struct CgroupReaderTests {
     @Test("a cgroup path outside the mounted subtree falls back to the mount point")
     func foreignPath() {
         let reader = CgroupReader(root: RootedPath(root: "/r"))
-        let mount = CgroupFiles.Mount(root: "/kubepods/pod1", mountPoint: "/sys/fs/cgroup", fsType: "cgroup2", superOptions: [])
+        let mount = MountInfo.Entry(root: "/kubepods/pod1", mountPoint: "/sys/fs/cgroup", options: [], fsType: "cgroup2", source: "cgroup2", superOptions: [])
         #expect(reader.ancestors(of: "/other/ctr", in: mount) == ["/r/sys/fs/cgroup"])
         #expect(reader.ancestors(of: "/kubepods/pod1/a/b", in: mount)
                 == ["/r/sys/fs/cgroup/a/b", "/r/sys/fs/cgroup/a", "/r/sys/fs/cgroup"])
-        #expect(reader.ancestors(of: "/../x", in: CgroupFiles.Mount(root: "/", mountPoint: "/sys/fs/cgroup", fsType: "cgroup2", superOptions: []))
+        #expect(reader.ancestors(of: "/../x", in: MountInfo.Entry(root: "/", mountPoint: "/sys/fs/cgroup", options: [], fsType: "cgroup2", source: "cgroup2", superOptions: []))
                 == ["/r/sys/fs/cgroup"])
     }
 
