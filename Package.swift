@@ -18,6 +18,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        // Linux headers the Glibc module lacks (statfs, xattr); nothing to link.
+        .systemLibrary(name: "CLinux"),
         .target(
             name: "Payload",
             dependencies: ["CSeccomp"]
@@ -25,7 +27,7 @@ let package = Package(
         .executableTarget(
             name: "Pilot",
             dependencies: [
-                "Payload", "CCurl", "CArchive",
+                "Payload", "CCurl", "CArchive", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),

@@ -29,6 +29,11 @@ struct NodeOptions: ParsableArguments {
 
     @Option(name: .customLong("nvidia-smi-timeout"), help: "Seconds nvidia-smi may take (default 10).")
     var nvidiaSMITimeout: Double?
+
+    /// The configuration keys these flags set.
+    var layer: ConfigurationLayer {
+        ConfigurationLayer(root: root, workdir: workdir, nvidiaSMI: nvidiaSMI, nvidiaSMITimeout: nvidiaSMITimeout)
+    }
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
@@ -41,15 +46,11 @@ struct CommandContext: Sendable {
     var logger: Logger
 
     /// Loads the configuration and starts logging; exits with the configuration code on error.
-    static func make(global: GlobalOptions, node: NodeOptions? = nil, label: String) throws -> CommandContext {
+    static func make(global: GlobalOptions, flags: ConfigurationLayer = .init(), label: String) throws -> CommandContext {
         let environment = ProcessEnvironment.current()
-        var flags = ConfigurationLayer(logLevel: global.logLevel, logFormat: global.logFormat)
-        if let node {
-            flags.root = node.root
-            flags.workdir = node.workdir
-            flags.nvidiaSMI = node.nvidiaSMI
-            flags.nvidiaSMITimeout = node.nvidiaSMITimeout
-        }
+        var flags = flags
+        flags.logLevel = global.logLevel
+        flags.logFormat = global.logFormat
         let configuration: PilotConfiguration
         do {
             configuration = try ConfigurationLoader.load(

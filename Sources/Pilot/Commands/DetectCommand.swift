@@ -19,7 +19,7 @@ struct DetectCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let context = try CommandContext.make(global: global, node: node, label: "pilot.detect")
+        let context = try CommandContext.make(global: global, flags: node.layer, label: "pilot.detect")
         let settings = context.configuration
         let detector = NodeDetector(
             root: RootedPath(root: settings.root),

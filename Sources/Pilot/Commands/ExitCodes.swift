@@ -11,8 +11,12 @@ enum PilotExitCode: Int32, CaseIterable, Sendable {
     case internalError = 1
     /// Bad flags or arguments (also what swift-argument-parser exits with on a validation error).
     case usage = 64
+    /// A service the pilot needs is not usable (`cvmfs probe`: a repository is unavailable).
+    case unavailable = 69
     /// A file the command needs (cpuinfo, meminfo under `--root`) is missing or unparsable.
     case inputUnreadable = 66
+    /// Usable, but with a problem worth acting on (`cvmfs probe`: a repository is degraded).
+    case degraded = 75
     /// The configuration file or a `PILOT_*` variable is invalid.
     case configuration = 78
 
@@ -32,4 +36,8 @@ extension DetectionError: CommandError {
 
 extension ConfigurationError: CommandError {
     var exitCode: PilotExitCode { .configuration }
+}
+
+extension CVMFSRepository.NameError: CommandError {
+    var exitCode: PilotExitCode { .usage }
 }

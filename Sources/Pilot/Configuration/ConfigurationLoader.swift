@@ -63,36 +63,23 @@ enum ConfigurationLoader {
         }
     }
 
-    /// The keys set by `PILOT_<KEY>` variables.
+    /// The keys set by `PILOT_<KEY>` variables; lists are comma-separated.
     static func environmentLayer(_ environment: [String: String]) throws(ConfigurationError) -> ConfigurationLayer {
-        func value(_ key: PilotConfiguration.CodingKeys) -> (String, String)? {
-            let name = "PILOT_" + key.rawValue.uppercased()
-            guard let text = environment[name], !text.isEmpty else { return nil }
-            return (name, text)
-        }
+        let reader = EnvironmentReader(environment: environment)
         var layer = ConfigurationLayer()
-        layer.root = value(.root)?.1
-        layer.workdir = value(.workdir)?.1
-        layer.nvidiaSMI = value(.nvidiaSMI)?.1
-        if let (name, text) = value(.nvidiaSMITimeout) {
-            guard let seconds = Double(text) else {
-                throw .invalidEnvironment(variable: name, value: text, expected: "seconds")
-            }
-            layer.nvidiaSMITimeout = seconds
-        }
-        if let (name, text) = value(.logLevel) {
-            guard let level = Logger.Level(rawValue: text.lowercased()) else {
-                let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
-                throw .invalidEnvironment(variable: name, value: text, expected: "one of \(names)")
-            }
-            layer.logLevel = level
-        }
-        if let (name, text) = value(.logFormat) {
-            guard let format = LogFormat(rawValue: text.lowercased()) else {
-                throw .invalidEnvironment(variable: name, value: text, expected: "auto, json or text")
-            }
-            layer.logFormat = format
-        }
+        layer.root = reader.string(.root)
+        layer.workdir = reader.string(.workdir)
+        layer.nvidiaSMI = reader.string(.nvidiaSMI)
+        layer.nvidiaSMITimeout = try reader.value(.nvidiaSMITimeout, expected: "seconds", Double.init)
+        layer.logLevel = try reader.value(
+            .logLevel, expected: "one of " + Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+        ) { Logger.Level(rawValue: $0.lowercased()) }
+        layer.logFormat = try reader.value(.logFormat, expected: "auto, json or text") { LogFormat(rawValue: $0.lowercased()) }
+        layer.cvmfsRoot = reader.string(.cvmfsRoot)
+        layer.cvmfsRepos = reader.list(.cvmfsRepos)
+        layer.cvmfsTimeout = try reader.value(.cvmfsTimeout, expected: "seconds", Double.init)
+        layer.cvmfsMaxAge = try reader.value(.cvmfsMaxAge, expected: "whole seconds") { Int($0) }
+        layer.cvmfsMountCommand = reader.string(.cvmfsMountCommand)
         return layer
     }
 
@@ -102,6 +89,20 @@ enum ConfigurationLoader {
         }
         guard configuration.root.hasPrefix("/") else {
             throw .invalidValue(key: "root", reason: "must be an absolute path")
+        }
+        guard configuration.cvmfsRoot.hasPrefix("/") else {
+            throw .invalidValue(key: "cvmfs_root", reason: "must be an absolute path")
+        }
+        guard configuration.cvmfsTimeout > 0, configuration.cvmfsTimeout <= 600 else {
+            throw .invalidValue(key: "cvmfs_timeout", reason: "must be between 0 and 600 seconds")
+        }
+        guard configuration.cvmfsMaxAge > 0 else {
+            throw .invalidValue(key: "cvmfs_max_age", reason: "must be a positive number of seconds")
+        }
+        for name in configuration.cvmfsRepos {
+            do { _ = try CVMFSRepository(name: name) } catch {
+                throw .invalidValue(key: "cvmfs_repos", reason: error.description)
+            }
         }
     }
 }
@@ -119,5 +120,32 @@ private struct KeyNames: Decodable {
 
     init(from decoder: any Decoder) throws {
         names = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).sorted()
+    }
+}
+
+/// Reads `PILOT_<KEY>` variables; an empty variable counts as unset.
+private struct EnvironmentReader {
+    var environment: [String: String]
+
+    func name(_ key: PilotConfiguration.CodingKeys) -> String { "PILOT_" + key.rawValue.uppercased() }
+
+    func string(_ key: PilotConfiguration.CodingKeys) -> String? {
+        guard let text = environment[name(key)], !text.isEmpty else { return nil }
+        return text
+    }
+
+    func list(_ key: PilotConfiguration.CodingKeys) -> [String]? {
+        guard let text = environment[name(key)] else { return nil }
+        return text.split(separator: ",").map { $0.trimmed }.filter { !$0.isEmpty }
+    }
+
+    func value<T>(
+        _ key: PilotConfiguration.CodingKeys, expected: String, _ convert: (String) -> T?
+    ) throws(ConfigurationError) -> T? {
+        guard let text = string(key) else { return nil }
+        guard let value = convert(text) else {
+            throw .invalidEnvironment(variable: name(key), value: text, expected: expected)
+        }
+        return value
     }
 }

@@ -18,6 +18,17 @@ struct PilotConfiguration: Codable, Sendable, Equatable {
     var logLevel: Logger.Level
     /// How log lines are written.
     var logFormat: LogFormat
+    /// Where CVMFS repositories are mounted (a live path, not under `root`).
+    var cvmfsRoot: String
+    /// The repositories to verify when none are named; empty skips CVMFS in `detect`.
+    var cvmfsRepos: [String]
+    /// How long one repository's probe may take before it counts as hung, in seconds.
+    var cvmfsTimeout: Double
+    /// A freshness stamp older than this many seconds makes a repository degraded.
+    var cvmfsMaxAge: Int
+    /// The command that mounts a repository, run as `<command> REPO DIR`; nil uses the node's
+    /// `mount.cvmfs`. A cvmfsexec `mountrepo` wrapper fits here.
+    var cvmfsMountCommand: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case root, workdir
@@ -25,13 +36,19 @@ struct PilotConfiguration: Codable, Sendable, Equatable {
         case nvidiaSMITimeout = "nvidia_smi_timeout"
         case logLevel = "log_level"
         case logFormat = "log_format"
+        case cvmfsRoot = "cvmfs_root"
+        case cvmfsRepos = "cvmfs_repos"
+        case cvmfsTimeout = "cvmfs_timeout"
+        case cvmfsMaxAge = "cvmfs_max_age"
+        case cvmfsMountCommand = "cvmfs_mount_command"
     }
 
     /// Every key's default; the work directory defaults to the current directory.
     static func defaults(currentDirectory: String) -> PilotConfiguration {
         PilotConfiguration(
             root: "/", workdir: currentDirectory, nvidiaSMI: "nvidia-smi", nvidiaSMITimeout: 10,
-            logLevel: .info, logFormat: .auto
+            logLevel: .info, logFormat: .auto, cvmfsRoot: "/cvmfs", cvmfsRepos: CVMFSRepository.atlasDefaults,
+            cvmfsTimeout: 10, cvmfsMaxAge: 48 * 3600, cvmfsMountCommand: nil
         )
     }
 }
@@ -44,17 +61,29 @@ struct ConfigurationLayer: Codable, Sendable, Equatable {
     var nvidiaSMITimeout: Double?
     var logLevel: Logger.Level?
     var logFormat: LogFormat?
+    var cvmfsRoot: String?
+    var cvmfsRepos: [String]?
+    var cvmfsTimeout: Double?
+    var cvmfsMaxAge: Int?
+    var cvmfsMountCommand: String?
 
     typealias CodingKeys = PilotConfiguration.CodingKeys
 
     /// Overrides the configuration's keys with the ones this layer sets.
     func apply(to configuration: inout PilotConfiguration) {
-        if let root { configuration.root = root }
-        if let workdir { configuration.workdir = workdir }
-        if let nvidiaSMI { configuration.nvidiaSMI = nvidiaSMI }
-        if let nvidiaSMITimeout { configuration.nvidiaSMITimeout = nvidiaSMITimeout }
-        if let logLevel { configuration.logLevel = logLevel }
-        if let logFormat { configuration.logFormat = logFormat }
+        func set<T>(_ value: T?, _ key: WritableKeyPath<PilotConfiguration, T>) {
+            if let value { configuration[keyPath: key] = value }
+        }
+        set(root, \.root)
+        set(workdir, \.workdir)
+        set(nvidiaSMI, \.nvidiaSMI)
+        set(nvidiaSMITimeout, \.nvidiaSMITimeout)
+        set(logLevel, \.logLevel)
+        set(logFormat, \.logFormat)
+        set(cvmfsRoot, \.cvmfsRoot)
+        set(cvmfsRepos, \.cvmfsRepos)
+        set(cvmfsTimeout, \.cvmfsTimeout)
+        set(cvmfsMaxAge, \.cvmfsMaxAge)
+        if let cvmfsMountCommand { configuration.cvmfsMountCommand = cvmfsMountCommand }
     }
 }
-
