@@ -21,6 +21,15 @@ struct DetectCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try CommandContext.make(global: global, flags: node.layer, label: "pilot.detect")
         let settings = context.configuration
+        var cvmfs: (CVMFSProbe, [CVMFSRepository])?
+        if !settings.cvmfsRepos.isEmpty {
+            let probe = CVMFSProbe(
+                cvmfsRoot: settings.cvmfsRoot, observer: "/proc/self/exe",
+                timeout: .milliseconds(Int64(settings.cvmfsTimeout * 1000)), maxAge: settings.cvmfsMaxAge,
+                logger: context.logger)
+            // Names were checked when the configuration was loaded.
+            cvmfs = (probe, settings.cvmfsRepos.compactMap { try? CVMFSRepository(name: $0) })
+        }
         let detector = NodeDetector(
             root: RootedPath(root: settings.root),
             workdir: settings.workdir,
@@ -29,6 +38,7 @@ struct DetectCommand: AsyncParsableCommand {
                 timeout: .milliseconds(Int64(settings.nvidiaSMITimeout * 1000)),
                 environment: context.environment, logger: context.logger
             ),
+            cvmfs: cvmfs,
             environment: context.environment,
             logger: context.logger
         )

@@ -49,12 +49,21 @@ enum NodeSummary {
         if let container = report.virtualization.container { where_ += ", in \(container)" }
         if let platform = report.virtualization.platform { where_ += ", on \(platform)" }
         lines.append(("runs in", where_))
+        if let cvmfs = report.cvmfs { lines.append(("cvmfs", cvmfsLine(cvmfs))) }
         for warning in report.warnings { lines.append(("warning", warning)) }
 
         let width = lines.map(\.0.count).max() ?? 0
         return lines.map { label, value in
             label + String(repeating: " ", count: width - label.count) + "  " + value + "\n"
         }.joined()
+    }
+
+    private static func cvmfsLine(_ cvmfs: CVMFSSummary) -> String {
+        let ok = cvmfs.repos.filter { $0.status == .ok }.count
+        var text = "\(ok)/\(cvmfs.repos.count) ok under \(cvmfs.cvmfsRoot)"
+        let problems = cvmfs.repos.filter { $0.status != .ok }.map { "\($0.name) \($0.status.rawValue)" }
+        if !problems.isEmpty { text += " (\(problems.joined(separator: ", "))); see pilot cvmfs probe" }
+        return text
     }
 
     private static func gpuLine(_ report: NodeReport) -> String {

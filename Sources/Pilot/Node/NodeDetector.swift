@@ -29,6 +29,8 @@ struct NodeDetector: Sendable {
     var workdir: String
     /// Finds the GPUs.
     var gpuProbe: GPUProbe
+    /// Verifies CVMFS, with the repositories to check; nil skips it.
+    var cvmfs: (probe: CVMFSProbe, repositories: [CVMFSRepository])?
     /// The process environment (host name, container hints).
     var environment: [String: String]
     var logger: Logger
@@ -62,6 +64,7 @@ struct NodeDetector: Sendable {
         let osText = optional("os-release") { () throws(SystemCallError) in
             try FileReader.readFirstPresent([root("/etc/os-release"), root("/usr/lib/os-release")])
         }
+        async let cvmfsReports = probeCVMFS()
         let (gpus, gpuStatus) = await gpuProbe.detect()
 
         let cpuReport = CPUReport.assemble(cpu, online: online, allowed: allowed, limits: limits)
@@ -86,8 +89,15 @@ struct NodeDetector: Sendable {
             ),
             cgroup: CgroupReport(version: limits.version, path: limits.path, v1Controllers: limits.v1Controllers),
             virtualization: virtualization(cpuReport: cpuReport, optional: optional),
+            cvmfs: await cvmfsReports.map { CVMFSSummary(cvmfsRoot: cvmfs?.probe.cvmfsRoot ?? "", repos: $0) },
             warnings: warnings
         )
+    }
+
+    /// Runs beside the other probes: its children may wait up to the CVMFS timeout.
+    private func probeCVMFS() async -> [CVMFSRepoReport]? {
+        guard let cvmfs else { return nil }
+        return await cvmfs.probe.probe(cvmfs.repositories)
     }
 
     /// Reads and parses a file detection cannot do without.

@@ -22,11 +22,13 @@ struct NodeReport: Codable, Sendable, Equatable {
     var cgroup: CgroupReport
     /// Hints of a hypervisor or container runtime.
     var virtualization: VirtualizationReport
+    /// The CVMFS repositories' verdicts; null when no repository is configured.
+    @EncodedAsNull var cvmfs: CVMFSSummary?
     /// Things that could not be read, one line each; detection went on without them.
     var warnings: [String]
 
     enum CodingKeys: String, CodingKey {
-        case arch, hostname, cpu, memory, disk, gpus, os, kernel, cgroup, virtualization, warnings
+        case arch, hostname, cpu, memory, disk, gpus, os, kernel, cgroup, virtualization, cvmfs, warnings
         case gpuProbe = "gpu_probe"
     }
 }
