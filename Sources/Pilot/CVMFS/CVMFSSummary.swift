@@ -52,7 +52,7 @@ struct CVMFSSummary: Codable, Sendable, Equatable {
                 ? repo.status.rawValue
                 : repo.status.rawValue + String(repeating: " ", count: 12 - repo.status.rawValue.count) + details
             var line = "\(name)  \(status)\n"
-            let indent = String(repeating: " ", count: width + 14)
+            let indent = String(repeating: " ", count: width + 2)
             if let reason = repo.reason { line += indent + reason + "\n" }
             if let remedy = repo.remedy { line += indent + "fix: " + remedy + "\n" }
             return line
