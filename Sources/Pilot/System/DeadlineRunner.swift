@@ -1,4 +1,5 @@
 import Subprocess
+import Synchronization
 import SystemPackage
 
 #if canImport(Glibc)
@@ -47,24 +48,41 @@ struct DeadlineRunner: Sendable {
         return nil
     }
 
-    /// Runs it with the arguments; returns at the deadline at the latest (plus the teardown grace).
+    /// Runs it with the arguments; returns by the deadline plus `killGrace` plus one second, always.
     ///
-    /// The run and a sleep race in a task group; whichever finishes first decides, and
-    /// cancelling the run makes Subprocess tear the child's process group down (SIGTERM, then
-    /// SIGKILL after `killGrace`, or SIGKILL at once) and reap it before the group returns.
+    /// At the deadline the run is cancelled, which makes Subprocess tear the child's process
+    /// group down (SIGTERM, then SIGKILL after `killGrace`; or SIGKILL to the child alone when
+    /// `killGrace` is nil) and reap it. A child stuck in the kernel (a hung driver, a FUSE request
+    /// that never returns) keeps even SIGKILL pending, so the pilot waits for the teardown only
+    /// briefly and then leaves the reaping to the run's task.
     func run(_ arguments: [String]) async -> Outcome {
-        await withTaskGroup(of: Outcome?.self) { group in
-            group.addTask { await runToCompletion(arguments) }
-            group.addTask {
-                do { try await Task.sleep(for: timeout) } catch { return nil }
-                return .timedOut
+        // Unstructured on purpose (an exception to the house rule): a structured child task would
+        // make this call wait as long as an unkillable process lives.
+        let process = Task { await runToCompletion(arguments) }
+        return await withTaskCancellationHandler {
+            if let outcome = await Self.value(of: process, within: timeout) { return outcome }
+            process.cancel()
+            _ = await Self.value(of: process, within: (killGrace ?? .zero) + .seconds(1))
+            return .timedOut
+        } onCancel: {
+            process.cancel()
+        }
+    }
+
+    /// The task's value, or nil when `limit` passes first; the task runs on either way.
+    private static func value(of task: Task<Outcome, Never>, within limit: Duration) async -> Outcome? {
+        let first = FirstAnswer<Outcome?>()
+        return await withCheckedContinuation { continuation in
+            first.set(continuation)
+            let timer = Task {
+                try? await Task.sleep(for: limit)
+                first.answer(nil)
             }
-            var outcome = Outcome.timedOut
-            while let next = await group.next() {
-                if let next { outcome = next; break }
+            Task {
+                let outcome = await task.value
+                timer.cancel()
+                first.answer(outcome)
             }
-            group.cancelAll()
-            return outcome
         }
     }
 
@@ -103,5 +121,22 @@ struct DeadlineRunner: Sendable {
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return false }
         return access(path, X_OK) == 0
+    }
+}
+
+/// Resumes a continuation with whichever answer comes first; later answers are dropped.
+private final class FirstAnswer<Value: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<Value, Never>?>(nil)
+
+    func set(_ continuation: CheckedContinuation<Value, Never>) {
+        self.continuation.withLock { $0 = continuation }
+    }
+
+    func answer(_ value: Value) {
+        let waiting = continuation.withLock { slot in
+            defer { slot = nil }
+            return slot
+        }
+        waiting?.resume(returning: value)
     }
 }
