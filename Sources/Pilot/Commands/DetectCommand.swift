@@ -34,7 +34,9 @@ struct DetectCommand: AsyncParsableCommand {
             root: RootedPath(root: settings.root),
             workdir: settings.workdir,
             gpuProbe: GPUProbe(
-                root: settings.root, nvidiaSMI: settings.nvidiaSMI,
+                // A captured tree is another node: this host's nvidia-smi runs only when named.
+                root: settings.root,
+                nvidiaSMI: settings.root != "/" && settings.nvidiaSMI == "nvidia-smi" ? "" : settings.nvidiaSMI,
                 timeout: .milliseconds(Int64(settings.nvidiaSMITimeout * 1000)),
                 environment: context.environment, logger: context.logger
             ),

@@ -69,7 +69,7 @@ enum ConfigurationLoader {
         var layer = ConfigurationLayer()
         layer.root = reader.string(.root)
         layer.workdir = reader.string(.workdir)
-        layer.nvidiaSMI = reader.string(.nvidiaSMI)
+        layer.nvidiaSMI = reader.environment[reader.name(.nvidiaSMI)]  // "" is meaningful: skip nvidia-smi
         layer.nvidiaSMITimeout = try reader.value(.nvidiaSMITimeout, expected: "seconds", Double.init)
         layer.logLevel = try reader.value(
             .logLevel, expected: "one of " + Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
@@ -84,8 +84,8 @@ enum ConfigurationLoader {
     }
 
     private static func validate(_ configuration: PilotConfiguration) throws(ConfigurationError) {
-        guard configuration.nvidiaSMITimeout > 0, configuration.nvidiaSMITimeout <= 600 else {
-            throw .invalidValue(key: "nvidia_smi_timeout", reason: "must be between 0 and 600 seconds")
+        guard configuration.nvidiaSMITimeout >= 0.1, configuration.nvidiaSMITimeout <= 600 else {
+            throw .invalidValue(key: "nvidia_smi_timeout", reason: "must be between 0.1 and 600 seconds")
         }
         guard configuration.root.hasPrefix("/") else {
             throw .invalidValue(key: "root", reason: "must be an absolute path")
@@ -93,8 +93,8 @@ enum ConfigurationLoader {
         guard configuration.cvmfsRoot.hasPrefix("/") else {
             throw .invalidValue(key: "cvmfs_root", reason: "must be an absolute path")
         }
-        guard configuration.cvmfsTimeout > 0, configuration.cvmfsTimeout <= 600 else {
-            throw .invalidValue(key: "cvmfs_timeout", reason: "must be between 0 and 600 seconds")
+        guard configuration.cvmfsTimeout >= 0.1, configuration.cvmfsTimeout <= 600 else {
+            throw .invalidValue(key: "cvmfs_timeout", reason: "must be between 0.1 and 600 seconds")
         }
         guard configuration.cvmfsMaxAge > 0 else {
             throw .invalidValue(key: "cvmfs_max_age", reason: "must be a positive number of seconds")

@@ -5,8 +5,8 @@ enum CPUList {
         let body = text.trimmed
         if body.isEmpty { return [] }
         var cpus = Set<Int>()
-        for range in body.split(separator: ",") {
-            let ends = range.split(separator: "-", maxSplits: 1)
+        for range in body.split(separator: ",", omittingEmptySubsequences: false) {
+            let ends = range.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
             guard let low = Int(ends[0].trimmed) else { return nil }
             let high = ends.count == 2 ? Int(ends[1].trimmed) : low
             guard let high, high >= low else { return nil }

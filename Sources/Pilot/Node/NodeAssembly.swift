@@ -7,13 +7,15 @@ extension CPUReport {
     ///   - allowed: the process's affinity (`Cpus_allowed_list`).
     ///   - limits: the cgroup's cpuset and quota.
     ///
-    /// Effective CPUs = min(affinity ∩ cpuset, quota), kept fractional; `effectiveCores` rounds
+    /// Effective CPUs = min(affinity ∩ online ∩ cpuset, quota), kept fractional; `effectiveCores` rounds
     /// down (at least 1), as automaxprocs does, so a payload is never promised more CPU time
     /// than the quota gives.
     static func assemble(
         _ cpu: CPUDescription, online: [Int]?, allowed: [Int]?, limits: CgroupLimits
     ) -> CPUReport {
         var usable: Set<Int>? = allowed.map(Set.init)
+        // Cpus_allowed_list is the raw mask, often every *possible* CPU; only online ones run.
+        if let online, !online.isEmpty { usable = usable?.intersection(online) }
         if let cpuset = limits.cpuset, !cpuset.isEmpty {
             usable = usable.map { $0.intersection(cpuset) } ?? Set(cpuset)
         }
@@ -71,6 +73,17 @@ extension MemoryReport {
 }
 
 extension VirtualizationReport {
+    /// Whether DMI names a virtual machine; the only hint on Arm, which has no `hypervisor` flag.
+    ///
+    /// EC2 bare-metal instances keep the `Amazon EC2` vendor with a `*.metal` product.
+    static func isVirtualMachine(vendor: String?, product: String?) -> Bool {
+        let product = product ?? ""
+        let virtualProducts = ["Virtual Machine", "KVM", "VMware", "VirtualBox", "HVM domU", "Google Compute Engine", "OpenStack"]
+        if virtualProducts.contains(where: { product.contains($0) }) { return true }
+        let virtualVendors = ["Amazon EC2", "QEMU", "Xen", "innotek GmbH", "VMware, Inc.", "OpenStack Foundation", "Google"]
+        return virtualVendors.contains(vendor ?? "") && !product.hasSuffix(".metal")
+    }
+
     /// Names the container runtime from the marks each one leaves.
     ///
     /// Kubernetes sets `KUBERNETES_SERVICE_HOST` in every pod; systemd-style runtimes set

@@ -113,14 +113,17 @@ struct NodeDetector: Sendable {
         let xenType = line(optional("hypervisor") { () throws(SystemCallError) in
             try FileReader.readIfPresent(root("/sys/hypervisor/type"))
         })
-        let platform = line(optional("dmi") { () throws(SystemCallError) in
-            try FileReader.readFirstPresent([
-                root("/sys/class/dmi/id/product_name"), root("/sys/class/dmi/id/sys_vendor"),
-            ])
+        let vendor = line(optional("dmi") { () throws(SystemCallError) in
+            try FileReader.readIfPresent(root("/sys/class/dmi/id/sys_vendor"))
         })
+        let product = line(optional("dmi") { () throws(SystemCallError) in
+            try FileReader.readIfPresent(root("/sys/class/dmi/id/product_name"))
+        })
+        let platform = [vendor, product].compactMap { $0 }.joined(separator: " ")
         return VirtualizationReport(
-            hypervisor: cpuReport.hypervisor || xenType != nil,
-            platform: platform,
+            hypervisor: cpuReport.hypervisor || xenType != nil
+                || VirtualizationReport.isVirtualMachine(vendor: vendor, product: product),
+            platform: platform.isEmpty ? nil : platform,
             container: VirtualizationReport.containerRuntime(
                 environment: environment,
                 hasContainerEnv: exists(root("/run/.containerenv")),

@@ -53,6 +53,18 @@ struct DetectGPUCommandTests {
         #expect((json["gpus"] as? [Any])?.isEmpty == true)
     }
 
+    @Test("with --root, this host's nvidia-smi is not run unless named")
+    func capturedRootSkipsLiveNvidiaSMI() throws {
+        let node = try node(mode: "ok", files: ["rows.csv": try GPUProbeTests.fixtureRows()])
+        let (result, json) = try PilotBinary.json(
+            ["detect", "--json", "--root", node.root],
+            environment: ["PATH": node.bin.path + ":/usr/bin:/bin", "PILOT_NVIDIA_SMI": nil,
+                          "NVIDIA_VISIBLE_DEVICES": nil, "CUDA_VISIBLE_DEVICES": nil])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect((json["gpu_probe"] as? [String: Any])?["nvidia_smi"] as? String == "not_run")
+        #expect(node.output("calls.log") == nil)
+    }
+
     @Test("a hung nvidia-smi is killed at --nvidia-smi-timeout and detect still answers")
     func hang() throws {
         let node = try node(mode: "hang")

@@ -71,6 +71,11 @@ struct X86CPUInfoTests {
         #expect(report.part == nil)
     }
 
+    @Test("every captured CPU description parses", arguments: try Fixtures.names(prefixes: ["cpuinfo_", "lscpu_"]))
+    func everyFixtureParses(_ name: String) throws {
+        _ = try CPUInfoParser.parse(try Fixtures.text(name))
+    }
+
     @Test("every x86 fixture in shared/fixtures is covered by an expectation")
     func allFixturesCovered() throws {
         let x86 = try Fixtures.names(prefixes: ["cpuinfo_", "lscpu_"]).filter { name in

@@ -50,8 +50,41 @@ struct OSAndMemoryTests {
         #expect(CPUList.parse(text) == cpus)
     }
 
-    @Test("malformed CPU lists are rejected", arguments: ["a-b", "3-1", "1,,x"])
+    @Test("malformed CPU lists are rejected", arguments: ["a-b", "3-1", "1,,x", "1,,2", "-3", "2-"])
     func badCPUList(text: String) {
         #expect(CPUList.parse(text) == nil)
+    }
+}
+
+@Suite("CPU and VM arithmetic")
+struct NodeAssemblyTests {
+    private let cpu = CPUDescription(arch: .aarch64, vendor: "Arm", model: "Neoverse-V1", features: ["asimd"],
+                                     logical: 64, x86: nil, arm: ArmIdentity(implementer: 0x41, part: 0xd40))
+
+    @Test("affinity is the allowed mask limited to online CPUs and the cpuset")
+    func affinity() {
+        let wide = CPUReport.assemble(cpu, online: [0, 1], allowed: Array(0..<64), limits: CgroupLimits())
+        #expect(wide.affinity == 2 && wide.effective == 2 && wide.effectiveCores == 2)
+        let cpuset = CPUReport.assemble(cpu, online: Array(0..<8), allowed: Array(0..<64),
+                                        limits: CgroupLimits(cpuset: [2, 3, 4]))
+        #expect(cpuset.affinity == 3)
+    }
+
+    @Test("a fractional quota is kept, and rounded down (at least 1) for scheduling")
+    func quota() {
+        let quota = CgroupLimits(cpuQuota: .init(quota: 250_000, period: 100_000))
+        let report = CPUReport.assemble(cpu, online: Array(0..<8), allowed: Array(0..<8), limits: quota)
+        #expect(report.effective == 2.5 && report.effectiveCores == 2)
+        let tiny = CPUReport.assemble(cpu, online: nil, allowed: nil, limits: CgroupLimits(cpuQuota: .init(quota: 10_000, period: 100_000)))
+        #expect(tiny.effective == 0.1 && tiny.effectiveCores == 1)
+    }
+
+    @Test("DMI names virtual machines, including Arm ones without a hypervisor flag", arguments: [
+        ("Amazon EC2", "c7g.xlarge", true), ("Amazon EC2", "c7g.metal", false), ("Google", "Google Compute Engine", true),
+        ("Microsoft Corporation", "Virtual Machine", true), ("Microsoft Corporation", "Surface Pro", false),
+        ("QEMU", "Standard PC (Q35 + ICH9, 2009)", true), ("Dell Inc.", "PowerEdge R650", false),
+    ])
+    func dmi(vendor: String, product: String, virtual: Bool) {
+        #expect(VirtualizationReport.isVirtualMachine(vendor: vendor, product: product) == virtual)
     }
 }

@@ -63,8 +63,7 @@ enum NvidiaSMIValue {
 
     /// The lines of a text, without line terminators; `\r\n` from Windows captures is handled.
     static func lines(_ text: String) -> [Substring] {
-        text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? $0.dropLast() : $0
-        }
+        // "\r\n" is a single Character in Swift, so split on every newline character.
+        text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
     }
 }
