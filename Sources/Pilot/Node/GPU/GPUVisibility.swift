@@ -38,7 +38,9 @@ struct GPUVisibility: Sendable, Equatable {
     /// True when an entry names a MIG device, so the caller needs `nvidia-smi -L` to map it to its GPU.
     var mentionsMIG: Bool {
         [nvidia, cuda].contains { selection in
-            if case .list(let entries) = selection { return entries.contains { $0.hasPrefix("MIG-") } }
+            if case .list(let entries) = selection {
+                return entries.contains { $0.hasPrefix("MIG-") && !$0.hasPrefix("MIG-GPU-") }
+            }
             return false
         }
     }
@@ -78,11 +80,11 @@ struct GPUVisibility: Sendable, Equatable {
         case .unrestricted: return devices
         case .nothing: return []
         case .list(let entries):
-            let indexes = entries.compactMap { Int($0) }
-            if indexes.count == entries.count && devices.count <= entries.count { return devices }
+            let indexes = entries.compactMap(index)
+            if indexes.count == entries.count && devices.count <= Set(indexes).count { return devices }
             return devices.filter { device in
                 entries.contains { entry in
-                    if let index = Int(entry) { return index == device.index }
+                    if let index = index(entry) { return index == device.index }
                     return uuid(entry, migParents: migParents) == device.uuid && device.uuid != nil
                 }
             }
@@ -113,9 +115,20 @@ struct GPUVisibility: Sendable, Equatable {
         }
     }
 
-    /// A MIG UUID stands for its GPU; a GPU UUID or prefix stands for itself.
+    /// A GPU index, or the GPU of a MIG device named `GPU:MIG` by index (the toolkit's `0:1`).
+    private static func index(_ entry: String) -> Int? {
+        let parts = entry.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count <= 2, parts.allSatisfy({ Int($0) != nil }) else { return nil }
+        return Int(parts[0])
+    }
+
+    /// A MIG UUID stands for its GPU (the old `MIG-GPU-<uuid>/gi/ci` form names it inline);
+    /// a GPU UUID or prefix stands for itself.
     private static func uuid(_ entry: String, migParents: [String: String]) -> String {
-        entry.hasPrefix("MIG-") ? migParents[entry] ?? entry : entry
+        if entry.hasPrefix("MIG-GPU-") {
+            return String(entry.dropFirst(4).prefix { $0 != "/" })
+        }
+        return entry.hasPrefix("MIG-") ? migParents[entry] ?? entry : entry
     }
 
     private static func entries(_ value: String) -> [String] {

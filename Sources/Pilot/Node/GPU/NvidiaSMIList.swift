@@ -30,7 +30,9 @@ struct NvidiaSMIList: Sendable, Equatable {
     /// The GPUs in output order.
     var gpus: [GPU]
 
-    /// Parses `nvidia-smi -L` output; blank lines are skipped, anything else unknown is an error.
+    /// Parses `nvidia-smi -L` output. Lines that are neither GPU nor MIG lines (blank lines, driver
+    /// warnings such as `WARNING: infoROM is corrupted`) are skipped; a GPU or MIG line that does
+    /// not parse is an error.
     static func parse(_ text: String) throws(GPUParseError) -> NvidiaSMIList {
         var gpus: [GPU] = []
         for (number, rawLine) in NvidiaSMIValue.lines(text).enumerated() {
@@ -51,8 +53,6 @@ struct NvidiaSMIList: Sendable, Equatable {
                       !gpus.isEmpty
                 else { throw malformed }
                 gpus[gpus.count - 1].migDevices.append(MIGDevice(profile: String(words[0]), index: index, uuid: uuid))
-            } else {
-                throw malformed
             }
         }
         return NvidiaSMIList(gpus: gpus)

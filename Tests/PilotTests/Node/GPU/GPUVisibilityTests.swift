@@ -24,6 +24,9 @@ struct GPUVisibilityTests {
         (["NVIDIA_VISIBLE_DEVICES": "GPU-1aaa-bbbb"], [1]),
         (["NVIDIA_VISIBLE_DEVICES": "MIG-1111"], [3]),
         (["NVIDIA_VISIBLE_DEVICES": "1, GPU-3aaa-bbbb"], [1, 3]),
+        (["NVIDIA_VISIBLE_DEVICES": "3:0"], [3]),
+        (["NVIDIA_VISIBLE_DEVICES": "1,3:1"], [1, 3]),
+        (["NVIDIA_VISIBLE_DEVICES": "MIG-GPU-3aaa-bbbb/1/0"], [3]),
     ] as [([String: String], [Int])])
     func nvidiaVisibleDevices(_ environment: [String: String], _ expected: [Int]) {
         #expect(Self.visible(environment) == expected)

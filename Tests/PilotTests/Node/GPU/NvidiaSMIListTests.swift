@@ -40,9 +40,15 @@ struct NvidiaSMIListTests {
         #expect(list.migParents["MIG-00000003-0000-0000-0000-000000000003"] == Self.zeroUUID)
     }
 
-    @Test(arguments: ["  MIG 1g.10gb Device 0: (UUID: MIG-x)\n", "GPU x: A (UUID: GPU-y)\n", "hello\n"])
+    @Test(arguments: ["  MIG 1g.10gb Device 0: (UUID: MIG-x)\n", "GPU x: A (UUID: GPU-y)\n"])
     func malformedListLinesAreErrors(_ text: String) {
         #expect(throws: GPUParseError.self) { try NvidiaSMIList.parse(text) }
+    }
+
+    @Test func driverWarningsAreSkipped() throws {
+        let text = "WARNING: infoROM is corrupted at gpu 0000:04:00.0\nGPU 0: Tesla T4 (UUID: GPU-abc)\n"
+        let list = try NvidiaSMIList.parse(text)
+        #expect(list.gpus.map(\.name) == ["Tesla T4"])
     }
 
     @Test("error texts", arguments: errorCases)
