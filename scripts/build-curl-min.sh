@@ -62,7 +62,17 @@ ensure_deb_src() {
     # Adds deb-src to every `Types:` line that lacks it; rerunning changes nothing.
     sed -i '/^Types:/{/deb-src/!s/$/ deb-src/}' "$sources"
     apt-get update
-    has_source || die "apt has no source for curl=$wanted even with deb-src enabled"
+    has_source && return
+    # The mirror moved on (a security update) since libcurl4-openssl-dev was installed. The static
+    # build uses its own headers and library, so the newest source apt has serves as well.
+    local newest
+    newest=$(apt-cache showsrc curl 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -1)
+    [[ -n "$newest" ]] || die "apt has no source for curl even with deb-src enabled"
+    log "curl $wanted is no longer on the mirror; building $newest instead"
+    wanted=$newest
+    upstream=${wanted#*:}
+    upstream=${upstream%%-*}
+    stamp="debian-version=$wanted configure-flags=$(printf '%s ' "${configure_flags[@]}" | sha256sum | cut -c1-16)"
 }
 
 # --- 2. the source tree ----------------------------------------------------------------------
@@ -71,6 +81,7 @@ if [[ -f "$src_root/curl_$wanted.dsc" && -x "$src_dir/configure" ]]; then
     log "source already present: $src_dir"
 else
     ensure_deb_src
+    src_dir=$src_root/curl-$upstream  # the version may have moved on (ensure_deb_src)
     rm -rf "$src_root"
     mkdir -p "$src_root"
     apt_opts=(-q)
