@@ -21,6 +21,8 @@ packages=(
     nettle-dev libacl1-dev libxml2-dev liblzma-dev libbz2-dev libicu-dev libzstd-dev liblz4-dev
     # Inspecting and measuring the static binary.
     file time hyperfine
+    # The CVMFS tests' double: a FUSE file system in Python that serves the magic xattrs.
+    fuse3 python3-fusepy attr
 )
 
 check_only=false
