@@ -17,6 +17,7 @@ struct CVMFSProbe: Sendable {
     var maxAge: Int
     /// The mount table to read; injectable for tests.
     var mountInfoPath = "/proc/self/mountinfo"
+    /// Where each verdict is logged at debug level.
     var logger: Logger
 
     /// The directory of a repository.

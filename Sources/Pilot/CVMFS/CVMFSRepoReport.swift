@@ -17,8 +17,11 @@ struct CVMFSRepoReport: Codable, Sendable, Equatable {
 
     /// How the repository is mounted, from mountinfo.
     struct Mount: Codable, Sendable, Equatable {
+        /// `fuse` for CVMFS.
         var fstype: String
+        /// `cvmfs2` for CVMFS.
         var source: String
+        /// Per-mount options; `ro` first for CVMFS.
         var options: [String]
     }
 

@@ -33,6 +33,7 @@ struct NodeDetector: Sendable {
     var cvmfs: (probe: CVMFSProbe, repositories: [CVMFSRepository])?
     /// The process environment (host name, container hints).
     var environment: [String: String]
+    /// Where probe failures are logged.
     var logger: Logger
 
     /// Reads everything and returns the report.

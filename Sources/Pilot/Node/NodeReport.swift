@@ -35,7 +35,9 @@ struct NodeReport: Codable, Sendable, Equatable {
 
 /// The CPU part of a `NodeReport`.
 struct CPUReport: Codable, Sendable, Equatable {
+    /// The CPU vendor (`GenuineIntel`, `AuthenticAMD`; on Arm the implementer's name).
     @EncodedAsNull var vendor: String?
+    /// The model name; on Arm the core's name.
     @EncodedAsNull var model: String?
     /// `x86-64-v1`..`v4` on x86; nil on Arm.
     @EncodedAsNull var microarchLevel: String?
@@ -47,6 +49,7 @@ struct CPUReport: Codable, Sendable, Equatable {
     @EncodedAsNull var arm: ArmReport?
     /// x86 family/model/stepping; nil on Arm.
     @EncodedAsNull var x86: X86Report?
+    /// Flags (x86) or Features (Arm) every processor has, sorted.
     var features: [String]
     /// Logical processors described in cpuinfo.
     var logical: Int
@@ -60,7 +63,9 @@ struct CPUReport: Codable, Sendable, Equatable {
     var effective: Double
     /// `effective` rounded down, at least 1: the core count to promise a payload.
     var effectiveCores: Int
+    /// Distinct sockets, where cpuinfo says.
     @EncodedAsNull var sockets: Int?
+    /// Cores per socket, where cpuinfo says.
     @EncodedAsNull var coresPerSocket: Int?
     /// The x86 `hypervisor` flag: this is a virtual machine.
     var hypervisor: Bool
@@ -77,23 +82,33 @@ struct CPUReport: Codable, Sendable, Equatable {
 
 /// Arm identity as hex strings, as cpuinfo prints them, with derived features.
 struct ArmReport: Codable, Sendable, Equatable {
+    /// `CPU implementer` in hex, e.g. `0x41`.
     @EncodedAsNull var implementer: String?
+    /// `CPU part` in hex, e.g. `0xd4f`.
     @EncodedAsNull var part: String?
+    /// `CPU variant`.
     @EncodedAsNull var variant: Int?
+    /// `CPU revision`.
     @EncodedAsNull var revision: Int?
+    /// Booleans a payload's build may select on.
     var derived: ArmCore.DerivedFeatures
 }
 
 /// x86 family, model and stepping numbers.
 struct X86Report: Codable, Sendable, Equatable {
+    /// `cpu family`.
     @EncodedAsNull var family: Int?
+    /// `model`.
     @EncodedAsNull var model: Int?
+    /// `stepping`.
     @EncodedAsNull var stepping: Int?
 }
 
 /// The memory part of a `NodeReport`, in bytes.
 struct MemoryReport: Codable, Sendable, Equatable {
+    /// `MemTotal`.
     var totalBytes: UInt64
+    /// `MemAvailable`, when the kernel reports it.
     @EncodedAsNull var availableBytes: UInt64?
     /// The cgroup memory limit; nil when unlimited.
     @EncodedAsNull var limitBytes: UInt64?
@@ -110,8 +125,11 @@ struct MemoryReport: Codable, Sendable, Equatable {
 
 /// Space on the file system of the work directory.
 struct DiskReport: Codable, Sendable, Equatable {
+    /// The work directory measured.
     var path: String
+    /// Bytes an unprivileged writer may still use.
     var freeBytes: UInt64
+    /// The file system's size.
     var totalBytes: UInt64
 
     enum CodingKeys: String, CodingKey {
@@ -123,7 +141,9 @@ struct DiskReport: Codable, Sendable, Equatable {
 
 /// The kernel's release and build strings.
 struct KernelReport: Codable, Sendable, Equatable {
+    /// `/proc/sys/kernel/osrelease`, e.g. `6.1.0-18-amd64`.
     @EncodedAsNull var release: String?
+    /// `/proc/sys/kernel/version`, the build string.
     @EncodedAsNull var version: String?
 }
 
@@ -131,6 +151,7 @@ struct KernelReport: Codable, Sendable, Equatable {
 struct CgroupReport: Codable, Sendable, Equatable {
     /// 1 or 2; nil when no cgroup file system is visible.
     @EncodedAsNull var version: Int?
+    /// The process's cgroup path in its hierarchy.
     @EncodedAsNull var path: String?
     /// Controllers on v1 hierarchies; on a hybrid node these sit beside the unified one.
     var v1Controllers: [String]
