@@ -7,20 +7,20 @@ client. It answers the client's magic `user.*` extended attributes on every path
 
     fake-cvmfs.py --backing DIR --mountpoint MNT --fqrn NAME [--revision N]
                   [--expires MINUTES] [--host URL] [--proxy URL] [--nioerr N]
-                  [--hide-xattrs] [--eio] [--ready-file F] [--watch-pid PID]
+                  [--hide-xattrs] [--eio] [--ready-file F] [--watch-pid PID] [--close-fds]
 
 It runs in the foreground. Once the kernel has sent FUSE_INIT it writes its pid to
---ready-file. --watch-pid makes it unmount and exit when that process is gone, so a
-crashed test run does not leave mounts behind. It must run under /usr/bin/python3
-(the Debian module is `fusepy`, not `fuse`).
+--ready-file. --watch-pid forks a watchdog that unmounts and kills the daemon (stopped
+or not) once that process is gone, so a crashed test run leaves no mount behind. It must
+run under /usr/bin/python3 (the Debian module is `fusepy`, not `fuse`).
 """
 
 import argparse
 import ctypes
 import errno
 import os
+import signal
 import sys
-import threading
 import time
 
 from fusepy import FUSE, FuseOSError, Operations
@@ -142,23 +142,39 @@ class FakeCVMFS(Operations):
     setxattr = removexattr = symlink = truncate = unlink = utimens = write = _read_only
 
 
-def unmount_and_exit(mountpoint):
-    """Detach the mount (the daemon cannot serve it once we exit) and leave at once."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.umount2(mountpoint.encode(), 2) != 0:  # 2 = MNT_DETACH
-        os.system("fusermount -u -z '%s' >/dev/null 2>&1" % mountpoint)
-    os._exit(0)
+def running(pid):
+    """Whether pid runs; a zombie awaiting its reaper does not count."""
+    try:
+        with open("/proc/%d/stat" % pid) as stat:
+            state = stat.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
 
 
-def watch(pid, mountpoint):
-    while True:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            unmount_and_exit(mountpoint)
-        except PermissionError:
-            pass
+def start_watchdog(watched, mountpoint):
+    """Fork a process that tears the mount down once `watched` is gone.
+
+    A thread would not do: a SIGSTOPped daemon (the "hang" double) stops its threads too, and
+    a stopped FUSE daemon left behind hangs every later `ls` of the directory above it. The
+    watchdog detaches the mount, resumes and kills the daemon. When the daemon itself dies
+    first (SIGKILL, the ENOTCONN double) it leaves the corpse alone and exits.
+    """
+    daemon = os.getpid()
+    if os.fork() != 0:
+        return
+    # Foundation's Process waits for a socket it passed to the daemon to close; don't hold it.
+    os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+    while os.getppid() == daemon:
+        if not running(watched):
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.umount2(mountpoint.encode(), 2) != 0:  # 2 = MNT_DETACH
+                os.system("fusermount -u -z '%s' >/dev/null 2>&1" % mountpoint)
+            os.kill(daemon, signal.SIGCONT)
+            os.kill(daemon, signal.SIGKILL)
+            break
         time.sleep(0.5)
+    os._exit(0)
 
 
 def main():
@@ -176,8 +192,14 @@ def main():
     parser.add_argument("--eio", action="store_true", help="getattr below the root fails with EIO")
     parser.add_argument("--ready-file")
     parser.add_argument("--watch-pid", type=int)
+    parser.add_argument("--close-fds", action="store_true",
+                        help="close inherited descriptors above 2, as a daemonizing mount helper does")
     options = parser.parse_args()
     options.host = options.host.replace("@fqrn@", options.fqrn)
+    if options.close_fds:
+        # Whoever ran mount.cvmfs may watch a descriptor it passed down (Foundation's
+        # Process waits for its socket to close), so the daemon must not keep it open.
+        os.closerange(3, os.sysconf("SC_OPEN_MAX"))
 
     if not os.path.isdir(options.backing):
         sys.exit("fake-cvmfs: backing directory %s does not exist" % options.backing)
@@ -185,7 +207,7 @@ def main():
     mountpoint = os.path.realpath(options.mountpoint)
 
     if options.watch_pid:
-        threading.Thread(target=watch, args=(options.watch_pid, mountpoint), daemon=True).start()
+        start_watchdog(options.watch_pid, mountpoint)
 
     extra = {"allow_other": True} if os.geteuid() == 0 else {}
     FUSE(FakeCVMFS(options), mountpoint, foreground=True, ro=True, fsname="cvmfs2", **extra)
