@@ -154,6 +154,8 @@ struct FakeCVMFSTests {
         let fake = try FakeCVMFS()
         try fake.mount("sft.cern.ch")
         let top = fake.path("sft.cern.ch")
+        // Looked up just before: without --kcache-timeout 0 the kernel would answer from its cache.
+        #expect(FakeCVMFSTests.statErrno(top) == 0)
         try fake.stop("sft.cern.ch")
         let hung = try FakeCVMFSTests.run(["/usr/bin/timeout", "-s", "KILL", "2", "stat", top])
         #expect(hung.status == 137)
@@ -230,5 +232,21 @@ struct FakeCVMFSTests {
         }
         #expect(!FileManager.default.fileExists(atPath: fake.directory))
         fake.tearDown()
+    }
+
+    /// What a test that fails after `stop` leaves: the harness is dropped with a stopped daemon.
+    @Test func droppingTheHarnessWithAStoppedDaemonCleansUp() throws {
+        var directory = "", pid: pid_t = 0
+        do {
+            let fake = try FakeCVMFS()
+            try fake.mount("atlas.cern.ch")
+            pid = try #require(fake.daemonPID("atlas.cern.ch"))
+            try fake.stop("atlas.cern.ch")
+            directory = fake.directory
+        }
+        #expect(!directory.isEmpty)
+        #expect(!FakeCVMFSTests.isAlive(pid))
+        #expect(try !String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8).contains(directory))
+        #expect(!FileManager.default.fileExists(atPath: directory))
     }
 }

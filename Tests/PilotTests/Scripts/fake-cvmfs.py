@@ -7,7 +7,8 @@ client. It answers the client's magic `user.*` extended attributes on every path
 
     fake-cvmfs.py --backing DIR --mountpoint MNT --fqrn NAME [--revision N]
                   [--expires MINUTES] [--host URL] [--proxy URL] [--nioerr N]
-                  [--hide-xattrs] [--eio] [--ready-file F] [--watch-pid PID] [--close-fds]
+                  [--hide-xattrs] [--eio] [--ready-file F] [--watch-pid PID]
+                  [--kcache-timeout SECONDS] [--close-fds]
 
 It runs in the foreground. Once the kernel has sent FUSE_INIT it writes its pid to
 --ready-file. --watch-pid forks a watchdog that unmounts and kills the daemon (stopped
@@ -192,6 +193,9 @@ def main():
     parser.add_argument("--eio", action="store_true", help="getattr below the root fails with EIO")
     parser.add_argument("--ready-file")
     parser.add_argument("--watch-pid", type=int)
+    parser.add_argument("--kcache-timeout", type=float, default=0.0,
+                        help="seconds the kernel may cache attributes and lookups (default 0: "
+                             "every access reaches the daemon, so a stopped one always hangs it)")
     parser.add_argument("--close-fds", action="store_true",
                         help="close inherited descriptors above 2, as a daemonizing mount helper does")
     options = parser.parse_args()
@@ -210,7 +214,8 @@ def main():
         start_watchdog(options.watch_pid, mountpoint)
 
     extra = {"allow_other": True} if os.geteuid() == 0 else {}
-    FUSE(FakeCVMFS(options), mountpoint, foreground=True, ro=True, fsname="cvmfs2", **extra)
+    FUSE(FakeCVMFS(options), mountpoint, foreground=True, ro=True, fsname="cvmfs2",
+         attr_timeout=options.kcache_timeout, entry_timeout=options.kcache_timeout, **extra)
 
 
 if __name__ == "__main__":
