@@ -75,13 +75,13 @@ struct DeadlineRunner: Sendable {
         return await withCheckedContinuation { continuation in
             first.set(continuation)
             let timer = Task {
-                try? await Task.sleep(for: limit)
+                do { try await Task.sleep(for: limit) } catch { return }  // cancelled: the task answered
                 first.answer(nil)
             }
             Task {
                 let outcome = await task.value
-                timer.cancel()
                 first.answer(outcome)
+                timer.cancel()
             }
         }
     }

@@ -23,6 +23,14 @@ struct DeadlineRunnerTests {
         #expect(outcome == .exited(code: 3, output: "out\n", error: "err\n"))
     }
 
+    @Test("a quick answer is never taken for a timeout (the timer's cancellation must not answer)")
+    func quickAnswersRace() async throws {
+        let runner = DeadlineRunner(executable: "/bin/true", timeout: .seconds(30), environment: [:])
+        for _ in 0..<100 {
+            #expect(await runner.run([]) == .exited(code: 0, output: "", error: ""))
+        }
+    }
+
     @Test("a sleeping program is killed at the deadline, without the grace when there is none")
     func killsAtDeadline() async throws {
         let path = try script("trap '' TERM; sleep 30")
