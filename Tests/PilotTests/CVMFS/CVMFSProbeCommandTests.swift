@@ -110,6 +110,13 @@ struct CVMFSProbeCommandTests {
 
         let (_, _, none) = try probe(cvmfs, ["--mount", "unpacked.cern.ch"], environment: ["PATH": "/usr/bin:/bin"])
         #expect((none["unpacked.cern.ch"]?["reason"] as? String)?.contains("no mount.cvmfs on this node") == true)
+
+        // A configured command (as a cvmfsexec mountrepo wrapper would be) is used instead.
+        let (configured, _, viaCommand) = try probe(
+            cvmfs, ["--mount", "unpacked.cern.ch"],
+            environment: ["PATH": "/usr/bin:/bin", "PILOT_CVMFS_MOUNT_COMMAND": wrapper])
+        #expect(viaCommand["unpacked.cern.ch"]?["status"] as? String == "ok", "\(viaCommand)")
+        #expect(configured.status == 0)
     }
 
     @Test("detect carries the CVMFS verdicts")
