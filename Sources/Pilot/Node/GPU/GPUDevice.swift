@@ -31,14 +31,32 @@ struct GPUDevice: Codable, Sendable, Equatable {
 
 /// How the GPU probe went: where the devices came from and why a source failed.
 struct GPUProbeStatus: Codable, Sendable, Equatable {
-    /// "nvidia-smi", "proc" (only /proc/driver/nvidia), or "none".
-    var source: String
+    /// Where the devices came from.
+    enum Source: String, Codable, Sendable {
+        case nvidiaSMI = "nvidia-smi"
+        /// Only /proc/driver/nvidia: nvidia-smi is missing or failed.
+        case proc
+        case none
+    }
+
+    /// How the nvidia-smi run went.
+    enum NvidiaSMIState: String, Codable, Sendable {
+        case ok
+        case notFound = "not_found"
+        case timedOut = "timed_out"
+        case failed
+        /// Disabled (`--nvidia-smi ""`, or a captured `--root`).
+        case notRun = "not_run"
+    }
+
+    /// Where the devices came from: `nvidia-smi`, `proc` or `none`.
+    var source: Source
     /// Driver version, from nvidia-smi or /proc/driver/nvidia/version.
     @EncodedAsNull var driver: String?
     /// CUDA version, when `nvidia-smi --version` reports it.
     @EncodedAsNull var cuda: String?
-    /// "ok", "not_found", "timed_out", "failed" or "not_run".
-    var nvidiaSMI: String
+    /// `ok`, `not_found`, `timed_out`, `failed` or `not_run`.
+    var nvidiaSMI: NvidiaSMIState
     /// One line on why nvidia-smi failed, e.g. "nvidia-smi exited 9: driver not loaded (…)".
     @EncodedAsNull var error: String?
     /// The variables that limited the list, e.g. "NVIDIA_VISIBLE_DEVICES=0,2".

@@ -6,8 +6,8 @@ extension GPUProbe {
     struct QueryResult: Sendable, Equatable {
         /// The parsed rows; nil when nvidia-smi failed.
         var devices: [GPUDevice]?
-        /// `GPUProbeStatus.nvidiaSMI`: "ok", "timed_out" or "failed".
-        var state: String
+        /// `GPUProbeStatus.nvidiaSMI`: ok, timed out or failed.
+        var state: GPUProbeStatus.NvidiaSMIState
         /// `GPUProbeStatus.error`.
         var error: String?
     }
@@ -23,10 +23,10 @@ extension GPUProbe {
             switch outcome {
             case .exited(code: 0, let output, _):
                 do {
-                    return QueryResult(devices: try NvidiaSMICSV.parse(output, fields: fields).devices, state: "ok")
+                    return QueryResult(devices: try NvidiaSMICSV.parse(output, fields: fields).devices, state: .ok)
                 } catch {
                     logger.notice("nvidia-smi output unreadable", metadata: metadata.merging(["error": "\(error)"]) { $1 })
-                    return QueryResult(state: "failed", error: "nvidia-smi output: \(error)")
+                    return QueryResult(state: .failed, error: "nvidia-smi output: \(error)")
                 }
             case .exited(code: 2, _, _) where attempt + 1 < queries.count:
                 logger.debug("nvidia-smi rejected the query, retrying without compute_cap and mig fields", metadata: metadata)
@@ -34,19 +34,19 @@ extension GPUProbe {
             case .exited(let code, let output, let error):
                 let summary = NvidiaSMIFailure.summary(exitCode: code, output: output + "\n" + error)
                 logger.notice("nvidia-smi failed", metadata: metadata.merging(["error": "\(summary)"]) { $1 })
-                return QueryResult(state: "failed", error: summary)
+                return QueryResult(state: .failed, error: summary)
             case .signaled(let signal):
                 logger.notice("nvidia-smi killed by a signal", metadata: metadata.merging(["signal": "\(signal)"]) { $1 })
-                return QueryResult(state: "failed", error: "nvidia-smi killed by signal \(signal)")
+                return QueryResult(state: .failed, error: "nvidia-smi killed by signal \(signal)")
             case .timedOut:
                 logger.notice("nvidia-smi timed out and was killed", metadata: metadata.merging(["timeout": "\(timeout)"]) { $1 })
-                return QueryResult(state: "timed_out", error: "nvidia-smi gave no answer within \(timeout) and was killed")
+                return QueryResult(state: .timedOut, error: "nvidia-smi gave no answer within \(timeout) and was killed")
             case .launchFailed(let reason):
                 logger.notice("nvidia-smi could not start", metadata: metadata.merging(["error": "\(reason)"]) { $1 })
-                return QueryResult(state: "failed", error: "nvidia-smi could not start: \(reason)")
+                return QueryResult(state: .failed, error: "nvidia-smi could not start: \(reason)")
             }
         }
-        return QueryResult(state: "failed", error: "nvidia-smi rejected both queries")
+        return QueryResult(state: .failed, error: "nvidia-smi rejected both queries")
     }
 
     /// The CUDA version from `nvidia-smi --version`; nil on drivers without that flag.

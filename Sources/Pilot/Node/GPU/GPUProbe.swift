@@ -49,7 +49,7 @@ struct GPUProbe: Sendable {
     func detect() async -> (devices: [GPUDevice], status: GPUProbeStatus) {
         let proc = readProc()
         let visibility = GPUVisibility(environment: environment)
-        var status = GPUProbeStatus(source: "none", nvidiaSMI: "not_run", visibleFilter: visibility.filterDescription)
+        var status = GPUProbeStatus(source: .none, nvidiaSMI: .notRun, visibleFilter: visibility.filterDescription)
         var smiDevices: [GPUDevice]? = nil
         var migParents: [String: String] = [:]
 
@@ -67,11 +67,11 @@ struct GPUProbe: Sendable {
                 if visibility.mentionsMIG { migParents = await readMIGParents(runner) }
             }
         } else {
-            status.nvidiaSMI = "not_found"
+            status.nvidiaSMI = .notFound
             logger.debug("nvidia-smi not found", metadata: ["command": "\(nvidiaSMI)"])
         }
 
-        status.source = smiDevices != nil ? "nvidia-smi" : (proc.present ? "proc" : "none")
+        status.source = smiDevices != nil ? .nvidiaSMI : (proc.present ? .proc : .none)
         status.driver = smiDevices?.lazy.compactMap(\.driver).first ?? proc.version?.version
         let merged = Self.merge(nvidiaSMI: smiDevices ?? [], proc: proc.gpus, driver: status.driver)
         let devices = visibility.apply(to: merged, migParents: migParents)

@@ -32,8 +32,8 @@ struct GPULiveTests {
         let probe = GPUProbe(root: "/", nvidiaSMI: "nvidia-smi", timeout: .seconds(60),
                              environment: Self.environment, logger: Logger(label: "test.gpu.live"))
         let (devices, status) = await probe.detect()
-        #expect(status.source == "nvidia-smi")
-        #expect(status.nvidiaSMI == "ok")
+        #expect(status.source == .nvidiaSMI)
+        #expect(status.nvidiaSMI == .ok)
         #expect(status.error == nil)
         #expect(status.driver != nil)
         #expect(status.visibleFilter != nil || !devices.isEmpty)

@@ -85,7 +85,7 @@ struct GPUProbeTests {
         // Only the empty bin on PATH, so a real nvidia-smi on a GPU machine is not found either.
         let (devices, status) = await node.probe(["PATH": node.bin.path]).detect()
         #expect(devices.isEmpty)
-        #expect(status == GPUProbeStatus(source: "none", nvidiaSMI: "not_found"))
+        #expect(status == GPUProbeStatus(source: .none, nvidiaSMI: .notFound))
     }
 
     @Test func procOnlyGPUsAreReportedInBusOrder() async throws {
@@ -96,7 +96,7 @@ struct GPUProbeTests {
         try node.write("proc/driver/nvidia/gpus/0000:04:00.0/information",
                        Fixtures.text("proc_driver_nvidia_gpus_0000-04-00.0_information_gtx650_old_driver_no_minor_lxd3950.txt"))
         let (devices, status) = await node.probe(["PATH": node.bin.path]).detect()
-        #expect(status == GPUProbeStatus(source: "proc", driver: "565.57.01", nvidiaSMI: "not_found"))
+        #expect(status == GPUProbeStatus(source: .proc, driver: "565.57.01", nvidiaSMI: .notFound))
         #expect(devices.map(\.name) == ["GeForce GTX 650", "NVIDIA L4"])
         #expect(devices.map(\.index) == [0, 1])
         #expect(devices.map(\.minor) == [nil, 0])
@@ -112,7 +112,7 @@ struct GPUProbeTests {
         try node.installNvidiaSMI(mode: mode, files: ["message.txt": Fixtures.text(fixture)])
         let (devices, status) = await node.probe().detect()
         #expect(devices.isEmpty)
-        #expect(status == GPUProbeStatus(source: "none", nvidiaSMI: "failed", error: error))
+        #expect(status == GPUProbeStatus(source: .none, nvidiaSMI: .failed, error: error))
     }
 
     /// `hang-hard` ignores SIGTERM, so the teardown must go on to SIGKILL.
@@ -127,8 +127,8 @@ struct GPUProbeTests {
         #expect(elapsed >= .seconds(1))
         #expect(elapsed < .seconds(10), "detect() must return soon after the 1 s deadline, not after the 60 s sleep")
         #expect(devices.isEmpty)
-        #expect(status.nvidiaSMI == "timed_out")
-        #expect(status.source == "none")
+        #expect(status.nvidiaSMI == .timedOut)
+        #expect(status.source == .none)
         #expect(status.error?.hasPrefix("nvidia-smi gave no answer within") == true)
         let shell = try #require(node.output("shell.pid"))
         #expect(!Self.isRunning(shell), "the script was killed")
@@ -149,7 +149,7 @@ struct GPUProbeTests {
         try node.write("proc/driver/nvidia/gpus/0000:a0:00.0/information",
                        "Model: \t\t NVIDIA L4\nBus Location: \t 0000:a0:00.0\nGPU Excluded:\t Yes\n")
         let (devices, status) = await node.probe().detect()
-        #expect(status == GPUProbeStatus(source: "nvidia-smi", driver: "590.48.01", cuda: "13.1", nvidiaSMI: "ok"))
+        #expect(status == GPUProbeStatus(source: .nvidiaSMI, driver: "590.48.01", cuda: "13.1", nvidiaSMI: .ok))
         #expect(devices == [
             GPUDevice(index: 0, name: "NVIDIA H200", uuid: Self.zeroUUID, memoryBytes: 143771 * Self.mib,
                       driver: "590.48.01", computeCapability: "9.0", migMode: "Disabled", busID: "0000:83:00.0", minor: nil),
@@ -165,7 +165,7 @@ struct GPUProbeTests {
         let rows = "0, Tesla K80, GPU-e43207c1-e0e0-0208-c3c0-b005f2c417f6, 11441, 410.104, 00000000:00:04.0\n"
         try node.installNvidiaSMI(mode: "old-driver", files: ["rows.csv": rows])
         let (devices, status) = await node.probe().detect()
-        #expect(status == GPUProbeStatus(source: "nvidia-smi", driver: "410.104", nvidiaSMI: "ok"))
+        #expect(status == GPUProbeStatus(source: .nvidiaSMI, driver: "410.104", nvidiaSMI: .ok))
         let calls = try #require(node.output("calls.log")).split(separator: "\n")
         #expect(calls.count == 3, "query, legacy query, --version")
         #expect(calls[0].contains("compute_cap"))
@@ -186,7 +186,7 @@ struct GPUProbeTests {
         let (devices, status) = await node.probe(environment).detect()
         #expect(devices.map(\.name) == names)
         #expect(status.visibleFilter == filter)
-        #expect(status.nvidiaSMI == "ok")
+        #expect(status.nvidiaSMI == .ok)
     }
 
     @Test(arguments: [("MIG-00000001-0000-0000-0000-000000000001", 1), ("MIG-99999999-0000-0000-0000-000000000000", 0)])
@@ -208,17 +208,17 @@ struct GPUProbeTests {
         let path = node.bin.appendingPathComponent("nvidia-smi").path
         let byPath = await node.probe(["PATH": "/usr/bin:/bin"], command: path).detect()
         #expect(byPath.devices.count == 2)
-        #expect(byPath.status.nvidiaSMI == "ok")
+        #expect(byPath.status.nvidiaSMI == .ok)
         #expect(byPath.status.cuda == nil, "no version.txt: --version exits 2")
         let disabled = await node.probe(command: "").detect()
         #expect(disabled.devices.isEmpty)
-        #expect(disabled.status.nvidiaSMI == "not_run")
+        #expect(disabled.status.nvidiaSMI == .notRun)
     }
 
     @Test func jsonKeysAreSnakeCase() throws {
         let device = GPUDevice(index: 0, name: "x", uuid: "GPU-1", memoryBytes: 1, driver: "1", computeCapability: "9.0",
                                migMode: "Enabled", busID: "0000:01:00.0", minor: 0)
-        let status = GPUProbeStatus(source: "nvidia-smi", driver: "1", cuda: "2", nvidiaSMI: "ok", error: "e", visibleFilter: "f")
+        let status = GPUProbeStatus(source: .nvidiaSMI, driver: "1", cuda: "2", nvidiaSMI: .ok, error: "e", visibleFilter: "f")
         let keys = { (json: String) throws -> Set<String> in
             Set(try #require(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]).keys)
         }
