@@ -18,6 +18,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // Linux headers the Glibc module lacks (statfs, xattr); nothing to link.
         .systemLibrary(name: "CLinux"),
         .target(
@@ -27,7 +29,7 @@ let package = Package(
         .executableTarget(
             name: "Pilot",
             dependencies: [
-                "Payload", "CCurl", "CArchive", "CLinux",
+                "Payload", "CCurl", "CArchive", "CLinux", "CZlib", "CCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),

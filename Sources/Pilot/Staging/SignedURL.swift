@@ -1,0 +1,90 @@
+import FoundationEssentials
+
+/// A signed object-store URL: what to send, what may be logged, and until when it is valid.
+struct SignedURL: Sendable, Equatable, CustomStringConvertible {
+    /// The URL as sent: without its fragment, which libcurl would not send anyway.
+    var url: String
+    /// Parallel streams asked for by Rucio's `#multirange=false&nconnections=N` fragment.
+    var connections: Int?
+    /// When the signature stops being accepted, in seconds since the epoch; nil when unknown.
+    var expires: Int?
+
+    /// Parses the URL; the fragment is dropped after its `nconnections` is read.
+    init(_ text: String) {
+        var base = Substring(text)
+        var fragment: Substring = ""
+        if let hash = text.firstIndex(of: "#") {
+            base = text[..<hash]
+            fragment = text[text.index(after: hash)...]
+        }
+        url = String(base)
+        let fragmentItems = Self.items(fragment)
+        connections = fragmentItems["nconnections"].flatMap { Int($0) }
+        let query = base.firstIndex(of: "?").map { base[base.index(after: $0)...] } ?? ""
+        expires = Self.expiry(Self.items(query))
+    }
+
+    /// The URL with every secret replaced: the only form that may reach a log line.
+    var description: String { Redactor.redact(url) }
+
+    /// Seconds left before it expires at `now`; nil when the expiry is unknown.
+    func secondsLeft(now: Int) -> Int? { expires.map { $0 - now } }
+
+    /// Reads `k=v&k=v` (query or fragment) with lowercased keys; values are percent-decoded.
+    static func items(_ text: Substring) -> [String: String] {
+        var result: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let key = parts.first, !key.isEmpty else { continue }
+            result[key.lowercased()] = parts.count > 1 ? percentDecoded(parts[1]) : ""
+        }
+        return result
+    }
+
+    /// The expiry of S3 SigV4 (`X-Amz-Date` + `X-Amz-Expires`), GCS V4 (`X-Goog-…`), S3 SigV2 and
+    /// GCS V2 (`Expires`), Swift (`temp_url_expires`) and nginx secure links (`expires`).
+    static func expiry(_ items: [String: String]) -> Int? {
+        for prefix in ["x-amz-", "x-goog-"] {
+            if let date = items[prefix + "date"].flatMap(parseCompactDate),
+               let lifetime = items[prefix + "expires"].flatMap({ Int($0) }) {
+                return date + lifetime
+            }
+        }
+        for key in ["expires", "temp_url_expires"] {
+            if let epoch = items[key].flatMap({ Int($0) }) { return epoch }
+        }
+        return nil
+    }
+
+    /// `20260101T120000Z` as seconds since the epoch.
+    static func parseCompactDate(_ text: String) -> Int? {
+        let digits = text.filter(\.isNumber)
+        guard text.count == 16, text.hasSuffix("Z"), digits.count == 14 else { return nil }
+        let n = digits.compactMap { Int(String($0)) }
+        func number(_ range: Range<Int>) -> Int { range.reduce(0) { $0 * 10 + n[$1] } }
+        var components = DateComponents()
+        components.year = number(0..<4)
+        components.month = number(4..<6)
+        components.day = number(6..<8)
+        components.hour = number(8..<10)
+        components.minute = number(10..<12)
+        components.second = number(12..<14)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar.date(from: components).map { Int($0.timeIntervalSince1970) }
+    }
+
+    private static func percentDecoded(_ text: Substring) -> String {
+        var bytes: [UInt8] = []
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
+               let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
+                bytes.append(value)
+            } else {
+                bytes.append(byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

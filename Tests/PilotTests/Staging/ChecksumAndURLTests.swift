@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+@testable import Pilot
+
+@Suite("checksums and signed URLs")
+struct ChecksumAndURLTests {
+    private func sums(_ text: String, md5: Bool = true) -> StreamingChecksums {
+        var sums = StreamingChecksums(md5: md5)
+        Array(text.utf8).withUnsafeBytes { sums.update($0) }
+        return sums
+    }
+
+    @Test("Adler-32 and MD5 of known strings, zero-padded lowercase hex")
+    func knownValues() {
+        #expect(sums("Wikipedia").adler32Hex == "11e60398")
+        #expect(sums("").adler32Hex == "00000001")
+        #expect(sums("abc").finishMD5() == "900150983cd24fb0d6963f7d28e17f72")
+        #expect(sums("").finishMD5() == "d41d8cd98f00b204e9800998ecf8427e")
+        #expect(sums("abc", md5: false).finishMD5() == nil)
+    }
+
+    @Test("sums over chunks equal the sum over the whole")
+    func chunked() {
+        let data = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 7919) }
+        var whole = StreamingChecksums(md5: true)
+        data.withUnsafeBytes { whole.update($0) }
+        var parts = StreamingChecksums(md5: true)
+        for start in stride(from: 0, to: data.count, by: 4093) {
+            data[start..<min(start + 4093, data.count)].withUnsafeBytes { parts.update($0) }
+        }
+        #expect(parts.adler32Hex == whole.adler32Hex)
+        #expect(parts.finishMD5() == whole.finishMD5())
+        #expect(parts.count == 100_000)
+    }
+
+    @Test("checksum texts as PanDA and Rucio write them", arguments: [
+        ("ad:0A1B2C3D", FileChecksum.adler32("0a1b2c3d")), ("adler32:0000abcd", .adler32("0000abcd")),
+        ("0000abcd", .adler32("0000abcd")), ("md5:900150983cd24fb0d6963f7d28e17f72", .md5("900150983cd24fb0d6963f7d28e17f72")),
+        ("900150983cd24fb0d6963f7d28e17f72", .md5("900150983cd24fb0d6963f7d28e17f72")),
+    ])
+    func parse(text: String, checksum: FileChecksum) throws {
+        #expect(try FileChecksum(text) == checksum)
+    }
+
+    @Test("bad checksum texts are refused", arguments: ["ad:123", "md5:xyz", "sha1:0a1b2c3d", "", "ad:", "0a1b2c3g"])
+    func refuse(text: String) {
+        #expect(throws: FileChecksum.ParseError.self) { try FileChecksum(text) }
+    }
+
+    @Test("expiry from every signing scheme; the fragment is dropped and read")
+    func expiry() {
+        let sigv4 = SignedURL("https://s3.example/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20260101T120000Z&X-Amz-Expires=600&X-Amz-SignedHeaders=host&X-Amz-Signature=abc&#multirange=false&nconnections=4")
+        #expect(sigv4.expires == 1_767_268_800 + 600)
+        #expect(sigv4.connections == 4)
+        #expect(!sigv4.url.contains("#"))
+        #expect(!sigv4.description.contains("abc"))
+        #expect(SignedURL("https://g/o?GoogleAccessId=sa&Expires=1700000000&Signature=x").expires == 1_700_000_000)
+        #expect(SignedURL("https://g/o?X-Goog-Date=20260101T000000Z&X-Goog-Expires=60&X-Goog-Signature=s").expires == 1_767_225_600 + 60)
+        #expect(SignedURL("https://swift/v1/o?temp_url_sig=s&temp_url_expires=1800000000").expires == 1_800_000_000)
+        #expect(SignedURL("http://127.0.0.1/signed/f?md5=x&expires=1900000000").expires == 1_900_000_000)
+        #expect(SignedURL("http://127.0.0.1/plain/f").expires == nil)
+        #expect(SignedURL("http://h/f?expires=100").secondsLeft(now: 40) == 60)
+    }
+}
