@@ -1,0 +1,121 @@
+import CCurl
+
+/// One libcurl easy handle, owned here and freed in `deinit`; no libcurl type leaves this file.
+///
+/// A handle is reused across requests to the same host so the connection stays alive. It is not
+/// thread-safe: one transfer at a time.
+final class CurlEasy {
+    /// One request.
+    struct Request {
+        var url: String
+        /// Extra header lines, e.g. `Range: bytes=100-`, `If-Match: "etag"`.
+        var headers: [String] = []
+        var settings: CurlSettings
+    }
+
+    /// What came back: the HTTP status and headers, and how the transfer ended.
+    struct Response {
+        /// 0 when no response line arrived.
+        var status: Int
+        /// Header names lowercased; the last value wins (after redirects, the final response's).
+        var headers: [String: String]
+        /// libcurl's result code; 0 is success (which an HTTP error status may still be).
+        var code: Int
+        /// libcurl's explanation when `code` is not 0, secrets redacted.
+        var message: String
+        /// The sink refused more bytes (its own error ends the transfer).
+        var abortedBySink: Bool
+    }
+
+    private let handle: UnsafeMutableRawPointer
+
+    /// A new handle; nil only when libcurl cannot allocate one.
+    init?() {
+        guard let handle = curl_easy_init() else { return nil }
+        self.handle = handle
+    }
+
+    deinit { curl_easy_cleanup(handle) }
+
+    /// Performs a GET; body bytes go to `sink`, which returns false to stop the transfer.
+    /// `onResponse` runs once the headers of the final response are in, before any body byte.
+    func get(_ request: Request, onResponse: @escaping (Int, [String: String]) -> Void,
+             sink: @escaping (UnsafeRawBufferPointer) -> Bool) -> Response {
+        curl_easy_reset(handle)
+        let context = TransferContext(onResponse: onResponse, sink: sink)
+        let unmanaged = Unmanaged.passRetained(context)
+        defer { unmanaged.release() }
+        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+
+        var list: UnsafeMutablePointer<curl_slist>?
+        for header in request.headers { list = curl_slist_append(list, header) }
+        defer { curl_slist_free_all(list) }
+
+        let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { buffer in
+            _ = pilot_curl_setopt_string(handle, CURLOPT_URL, request.url)
+            _ = pilot_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, list.map { UnsafeMutableRawPointer($0) })
+            _ = pilot_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, buffer.baseAddress)
+            _ = pilot_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, unmanaged.toOpaque())
+            _ = pilot_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, unmanaged.toOpaque())
+            _ = pilot_curl_setopt_write_function(handle, curlWrite)
+            _ = pilot_curl_setopt_header_function(handle, curlHeader)
+            request.settings.apply(to: handle)
+            return curl_easy_perform(handle)
+        }
+        var status = 0
+        _ = pilot_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let message = code == CURLE_OK ? "" : (detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)
+        return Response(
+            status: status, headers: context.headers, code: Int(code.rawValue),
+            message: Redactor.redact(message.trimmed), abortedBySink: context.sinkRefused
+        )
+    }
+}
+
+/// Per-transfer state the C callbacks reach through their user pointer.
+private final class TransferContext {
+    let onResponse: (Int, [String: String]) -> Void
+    let sink: (UnsafeRawBufferPointer) -> Bool
+    var headers: [String: String] = [:]
+    var status = 0
+    var announced = false
+    var sinkRefused = false
+
+    init(onResponse: @escaping (Int, [String: String]) -> Void, sink: @escaping (UnsafeRawBufferPointer) -> Bool) {
+        self.onResponse = onResponse
+        self.sink = sink
+    }
+}
+
+/// CURLOPT_HEADERFUNCTION: one header line per call; a status line starts a new response
+/// (redirects and `100 Continue` come first).
+private func curlHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ user: UnsafeMutableRawPointer?) -> Int {
+    let length = size * count
+    guard let data, let user else { return length }
+    let context = Unmanaged<TransferContext>.fromOpaque(user).takeUnretainedValue()
+    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self).trimmed
+    if line.hasPrefix("HTTP/") {
+        context.headers = [:]
+        context.status = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+    } else if let colon = line.firstIndex(of: ":") {
+        context.headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmed
+    }
+    return length
+}
+
+/// CURLOPT_WRITEFUNCTION: body bytes; returning less than given aborts the transfer.
+private func curlWrite(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ user: UnsafeMutableRawPointer?) -> Int {
+    let length = size * count
+    guard let data, let user else { return 0 }
+    let context = Unmanaged<TransferContext>.fromOpaque(user).takeUnretainedValue()
+    if !context.announced {
+        context.announced = true
+        context.onResponse(context.status, context.headers)
+    }
+    guard context.sink(UnsafeRawBufferPointer(start: data, count: length)) else {
+        context.sinkRefused = true
+        return 0
+    }
+    return length
+}
