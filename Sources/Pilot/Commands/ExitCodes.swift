@@ -19,6 +19,18 @@ enum PilotExitCode: Int32, CaseIterable, Sendable {
     case degraded = 75
     /// The configuration file or a `PILOT_*` variable is invalid.
     case configuration = 78
+    /// A transfer kept failing (network, 5xx) until its retries ran out.
+    case transferFailed = 80
+    /// A signed URL expired before or during the transfer.
+    case urlExpired = 81
+    /// The server refused the signature, or TLS verification failed.
+    case forbidden = 82
+    /// The object does not exist.
+    case notFound = 83
+    /// The bytes do not match the catalogue's checksum or size.
+    case checksumMismatch = 84
+    /// The destination cannot be written (disk full, permissions).
+    case cannotWrite = 85
 
     /// The code as swift-argument-parser's `ExitCode`.
     var exitCode: ExitCode { ExitCode(rawValue) }

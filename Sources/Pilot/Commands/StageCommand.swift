@@ -1,0 +1,68 @@
+import ArgumentParser
+
+/// `pilot stage`: move one file over a signed URL by hand, to check a storage endpoint.
+struct StageCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stage",
+        abstract: "Download or upload one file over a signed URL, verified by checksum.",
+        subcommands: [StageGetCommand.self]
+    )
+}
+
+/// `pilot stage get URL DEST`.
+struct StageGetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "get",
+        abstract: "Download URL to DEST through DEST.part, verifying size and checksum before the rename.",
+        discussion: """
+            Exit codes: 0 done, 80 transfer failed after retries, 81 signed URL expired, 82 refused \
+            (signature or TLS), 83 no such object, 84 checksum or size mismatch, 85 destination not \
+            writable or disk full, 64 bad arguments.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The signed URL (quote it: it contains '&').")
+    var url: String
+
+    @Argument(help: "Where the verified file goes.")
+    var destination: String
+
+    @Option(name: .long, help: "Expected checksum: ad:XXXXXXXX (Adler-32) or md5:<32 hex digits>.")
+    var checksum: String?
+
+    @Option(name: .long, help: "Expected size in bytes.")
+    var size: Int?
+
+    @Option(name: .long, help: "A CA bundle to trust besides the system's and X509_CERT_DIR.")
+    var cacert: String?
+
+    @Flag(name: .long, help: "Print a JSON summary: bytes, seconds, rate, streams, retries, checksum.")
+    var json = false
+
+    func run() async throws {
+        let context = try CommandContext.make(global: global, label: "pilot.stage")
+        let expected: FileChecksum?
+        do { expected = try checksum.map(FileChecksum.init) } catch {
+            throw CommandContext.fail(StagingError.invalidRequest(error.description))
+        }
+        let downloader = SignedURLDownloader(
+            settings: .fromEnvironment(context.environment, caFile: cacert), logger: context.logger)
+        let signed = SignedURL(url)
+        let summary: DownloadSummary
+        do throws(StagingError) {
+            summary = try downloader.download(signed, to: destination, checksum: expected, size: size)
+        } catch {
+            throw CommandContext.fail(error)
+        }
+        do {
+            if json {
+                print(try JSONOutput.encode(summary))
+            } else {
+                let megabytes = NodeSummary.format(summary.rate / 1e6)
+                print("\(destination): \(summary.bytes) bytes in \(NodeSummary.format(summary.seconds)) s (\(megabytes) MB/s), \(summary.checksum)\(summary.retries > 0 ? ", \(summary.retries) retries" : "")")
+            }
+        }
+    }
+}
