@@ -375,6 +375,9 @@ def main():
     parser.add_argument("--watch-pid", type=int)
     options = parser.parse_args()
 
+    # Foundation's Process (under swift test) starts children with nearly every signal blocked;
+    # unblock them before any thread starts, or SIGTERM would never arrive.
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
     if os.getpgrp() != os.getpid():
         try:
             os.setpgid(0, 0)

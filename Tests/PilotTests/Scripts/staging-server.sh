@@ -25,6 +25,18 @@
 # given to that user so that PUT can write.
 set -euo pipefail
 
+# Foundation's Process (under swift test) starts children with nearly every signal blocked, and
+# bash cannot unblock one: re-exec with an empty mask, or SIGTERM would never reach the trap.
+if [[ -z "${STAGING_SERVER_UNBLOCKED:-}" ]] && grep -Eq '^SigBlk:\s*0*[1-9a-f]' "/proc/$$/status"; then
+    export STAGING_SERVER_UNBLOCKED=1
+    exec /usr/bin/python3 -c '
+import os, signal, sys
+signal.pthread_sigmask(signal.SIG_SETMASK, [])
+for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    signal.signal(number, signal.SIG_DFL)
+os.execv("/bin/bash", ["bash"] + sys.argv[1:])' "$0" "$@"
+fi
+
 # A new process group, led by this pid: setsid does not fork when the caller leads no group.
 stat_line=$(</proc/$$/stat)
 read -r _state _ppid pgid _rest <<<"${stat_line##*) }"
@@ -152,22 +164,33 @@ EOF
 "$nginx" -p "$dir" -c "$dir/nginx.conf" -e "$dir/logs/error.log" -g 'daemon off;' &
 nginx_pid=$!
 
+# Whether a pid runs: `kill -0` also succeeds on a zombie, which an exited nginx stays until
+# `wait` reaps it.
+running() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [[ "${stat:0:1}" != Z ]]
+}
+
 stop() {
-    trap - TERM INT HUP
+    # Ignore, not default: a second SIGTERM must not kill this shell before it reaps nginx.
+    trap '' TERM INT HUP
     kill -TERM "$nginx_pid" 2>/dev/null || true
     for _ in $(seq 50); do
-        kill -0 "$nginx_pid" 2>/dev/null || break
+        running "$nginx_pid" || break
         sleep 0.1
     done
     # Anything left (a wedged master, orphaned workers) is in this group; so is this shell.
-    if kill -0 "$nginx_pid" 2>/dev/null || pgrep -g "$$" -f "nginx: worker" >/dev/null 2>&1; then
+    if running "$nginx_pid" || pgrep -g "$$" -f "nginx: worker" >/dev/null 2>&1; then
         kill -KILL -- "-$$"
     fi
+    wait "$nginx_pid" 2>/dev/null || true
     exit 0
 }
 trap stop TERM INT HUP
 
-while kill -0 "$nginx_pid" 2>/dev/null; do
+while running "$nginx_pid"; do
     if [[ -n "$watch_pid" ]] && ! kill -0 "$watch_pid" 2>/dev/null; then
         stop
     fi
