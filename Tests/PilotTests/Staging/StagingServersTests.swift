@@ -50,6 +50,19 @@ struct StagingServersTests {
         [UInt8](try #require(FileManager.default.contents(atPath: file.localPath)))
     }
 
+    @Test func signScriptAgreesWithTheHarness() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: StagingServers.scripts.appendingPathComponent("sign.sh").path)
+        process.arguments = ["PUT", "/signed/dir/f.bin", "1795875838", StagingServers.secret]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let signature = StagingServers.signature(uri: "/signed/dir/f.bin", method: "PUT", expires: 1_795_875_838)
+        #expect(text == "md5=\(signature)&expires=1795875838\n")
+    }
+
     // MARK: - nginx: signed GET
 
     @Test func validSignedGETReturnsTheFile() throws {
