@@ -23,6 +23,7 @@ packages=(
     file time hyperfine
     # The CVMFS tests' double: a FUSE file system in Python that serves the magic xattrs.
     fuse3 python3-fusepy attr
+    nginx openssl curl  # staging tests: nginx with secure_link, dav and ssl; a self-signed certificate; curl drives them
 )
 
 check_only=false

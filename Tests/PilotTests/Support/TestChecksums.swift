@@ -1,0 +1,99 @@
+/// Checksums for test data, in plain Swift so that no test needs a tool to know what a file
+/// must hash to: Adler-32 as Rucio writes it (STAGING.md §2) and MD5 for ETags and nginx
+/// `secure_link` signatures.
+enum TestChecksums {
+    /// zlib's Adler-32 (seed 1).
+    static func adler32<Bytes: Sequence<UInt8>>(_ bytes: Bytes, seed: UInt32 = 1) -> UInt32 {
+        var a = seed & 0xffff
+        var b = seed >> 16
+        var pending = 0
+        for byte in bytes {
+            a &+= UInt32(byte)
+            b &+= a
+            pending += 1
+            // 5552 bytes is the most that cannot overflow 32 bits before the reduction (zlib's NMAX).
+            if pending == 5552 {
+                a %= 65521
+                b %= 65521
+                pending = 0
+            }
+        }
+        return (b % 65521) << 16 | (a % 65521)
+    }
+
+    /// Rucio's form: 8 lowercase hex digits, zero-padded.
+    static func adler32Hex<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
+        hex(adler32(bytes), digits: 8)
+    }
+
+    /// The 16-byte MD5 digest (RFC 1321).
+    static func md5(_ message: [UInt8]) -> [UInt8] {
+        var state: (UInt32, UInt32, UInt32, UInt32) = (0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476)
+        var padded = message
+        padded.append(0x80)
+        while padded.count % 64 != 56 { padded.append(0) }
+        let bitLength = UInt64(message.count) &* 8
+        for shift in stride(from: 0, to: 64, by: 8) { padded.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+
+        padded.withUnsafeBufferPointer { buffer in
+            var words = [UInt32](repeating: 0, count: 16)
+            for chunk in stride(from: 0, to: buffer.count, by: 64) {
+                for i in 0..<16 {
+                    let base = chunk + i * 4
+                    words[i] = UInt32(buffer[base]) | UInt32(buffer[base + 1]) << 8
+                        | UInt32(buffer[base + 2]) << 16 | UInt32(buffer[base + 3]) << 24
+                }
+                var (a, b, c, d) = state
+                for i in 0..<64 {
+                    var f: UInt32
+                    let g: Int
+                    switch i {
+                    case 0..<16: f = (b & c) | (~b & d); g = i
+                    case 16..<32: f = (d & b) | (~d & c); g = (5 * i + 1) % 16
+                    case 32..<48: f = b ^ c ^ d; g = (3 * i + 5) % 16
+                    default: f = c ^ (b | ~d); g = (7 * i) % 16
+                    }
+                    f = f &+ a &+ md5Constants[i] &+ words[g]
+                    a = d
+                    d = c
+                    c = b
+                    b = b &+ (f << md5Shifts[i] | f >> (32 - md5Shifts[i]))
+                }
+                state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d)
+            }
+        }
+        return [state.0, state.1, state.2, state.3].flatMap { word in
+            (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32($0 * 8)) }
+        }
+    }
+
+    /// MD5 as 32 lowercase hex digits (an S3 single-PUT ETag, Rucio's `md5` column).
+    static func md5Hex(_ message: [UInt8]) -> String {
+        md5(message).map { hex(UInt32($0), digits: 2) }.joined()
+    }
+
+    /// `value` in lowercase hex, zero-padded to `digits`.
+    static func hex(_ value: UInt32, digits: Int) -> String {
+        let text = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, digits - text.count)) + text
+    }
+
+    private static let md5Shifts: [UInt32] = [
+        7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
+        5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
+        4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
+        6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
+    ]
+
+    /// floor(abs(sin(i + 1)) * 2^32).
+    private static let md5Constants: [UInt32] = [
+        0xd76a_a478, 0xe8c7_b756, 0x2420_70db, 0xc1bd_ceee, 0xf57c_0faf, 0x4787_c62a, 0xa830_4613, 0xfd46_9501,
+        0x6980_98d8, 0x8b44_f7af, 0xffff_5bb1, 0x895c_d7be, 0x6b90_1122, 0xfd98_7193, 0xa679_438e, 0x49b4_0821,
+        0xf61e_2562, 0xc040_b340, 0x265e_5a51, 0xe9b6_c7aa, 0xd62f_105d, 0x0244_1453, 0xd8a1_e681, 0xe7d3_fbc8,
+        0x21e1_cde6, 0xc337_07d6, 0xf4d5_0d87, 0x455a_14ed, 0xa9e3_e905, 0xfcef_a3f8, 0x676f_02d9, 0x8d2a_4c8a,
+        0xfffa_3942, 0x8771_f681, 0x6d9d_6122, 0xfde5_380c, 0xa4be_ea44, 0x4bde_cfa9, 0xf6bb_4b60, 0xbebf_bc70,
+        0x289b_7ec6, 0xeaa1_27fa, 0xd4ef_3085, 0x0488_1d05, 0xd9d4_d039, 0xe6db_99e5, 0x1fa2_7cf8, 0xc4ac_5665,
+        0xf429_2244, 0x432a_ff97, 0xab94_23a7, 0xfc93_a039, 0x655b_59c3, 0x8f0c_cc92, 0xffef_f47d, 0x8584_5dd1,
+        0x6fa8_7e4f, 0xfe2c_e6e0, 0xa301_4314, 0x4e08_11a1, 0xf753_7e82, 0xbd3a_f235, 0x2ad7_d2bb, 0xeb86_d391,
+    ]
+}
