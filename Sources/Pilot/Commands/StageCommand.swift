@@ -38,6 +38,9 @@ struct StageGetCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A CA bundle to trust besides the system's and X509_CERT_DIR.")
     var cacert: String?
 
+    @Option(name: .customLong("stall-timeout"), help: "Seconds below 1 KiB/s after which a transfer is abandoned and resumed (default 60).")
+    var stallTimeout: Int?
+
     @Flag(name: .long, help: "Print a JSON summary: bytes, seconds, rate, streams, retries, checksum.")
     var json = false
 
@@ -47,8 +50,14 @@ struct StageGetCommand: AsyncParsableCommand {
         do { expected = try checksum.map(FileChecksum.init) } catch {
             throw CommandContext.fail(StagingError.invalidRequest(error.description))
         }
-        let downloader = SignedURLDownloader(
-            settings: .fromEnvironment(context.environment, caFile: cacert), logger: context.logger)
+        var settings = CurlSettings.fromEnvironment(context.environment, caFile: cacert)
+        if let stallTimeout {
+            guard stallTimeout > 0 else {
+                throw CommandContext.fail(StagingError.invalidRequest("--stall-timeout must be a positive number of seconds"))
+            }
+            settings.lowSpeedTime = stallTimeout
+        }
+        let downloader = SignedURLDownloader(settings: settings, logger: context.logger)
         let signed = SignedURL(url)
         let summary: DownloadSummary
         do throws(StagingError) {

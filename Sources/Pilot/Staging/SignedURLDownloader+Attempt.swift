@@ -96,11 +96,7 @@ extension SignedURLDownloader {
         case 412:
             return .restart("the object changed (ETag no longer matches)")
         case 403, 400:
-            let code = Self.xmlValue("Code", in: body)
-            if body.lowercased().contains("expired") || code == "ExpiredToken" {
-                throw .expired(url: url.description, detail: Self.xmlValue("Message", in: body) ?? "the server says so")
-            }
-            throw .forbidden(url: url.description, status: status, code: code)
+            throw Self.refusal(status: status, body: body, url: url.description)
         case 404, 410:
             throw .notFound(url: url.description)
         case let code where RetryPolicy.isRetryable(status: code):
@@ -113,6 +109,17 @@ extension SignedURLDownloader {
         default:
             throw .transfer(url: url.description, attempts: 1, last: "HTTP \(status)")
         }
+    }
+
+    /// A 403 or 400 from an object store: expired (S3 `Request has expired`, GCS `ExpiredToken`)
+    /// or refused (`SignatureDoesNotMatch`, `AccessDenied` for another reason).
+    static func refusal(status: Int, body: String, url: String) -> StagingError {
+        let code = xmlValue("Code", in: body)
+        let message = xmlValue("Message", in: body)
+        if code == "ExpiredToken" || (message ?? "").lowercased().contains("expired") {
+            return .expired(url: url, detail: message ?? "the server says so")
+        }
+        return .forbidden(url: url, status: status, code: code)
     }
 
     /// The object's size: the `/N` of `Content-Range`, or `Content-Length` of a 200.

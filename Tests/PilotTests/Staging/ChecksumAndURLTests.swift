@@ -61,4 +61,20 @@ struct ChecksumAndURLTests {
         #expect(SignedURL("http://127.0.0.1/plain/f").expires == nil)
         #expect(SignedURL("http://h/f?expires=100").secondsLeft(now: 40) == 60)
     }
+
+    @Test("403 and 400 bodies: expired is told apart from a refused signature", arguments: [
+        (403, "<Error><Code>AccessDenied</Code><Message>Request has expired</Message><Expires>x</Expires></Error>", true, nil as String?),
+        (400, "<Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message></Error>", true, nil),
+        (403, "<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match</Message></Error>", false, "SignatureDoesNotMatch"),
+        (403, "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>", false, "AccessDenied"),
+        (403, "", false, nil),
+    ])
+    func refusals(status: Int, body: String, expired: Bool, code: String?) {
+        let error = SignedURLDownloader.refusal(status: status, body: body, url: "u")
+        if expired {
+            guard case .expired = error else { Issue.record("expected expired, got \(error)"); return }
+        } else {
+            #expect(error == .forbidden(url: "u", status: status, code: code))
+        }
+    }
 }
