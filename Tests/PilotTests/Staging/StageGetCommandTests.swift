@@ -130,4 +130,24 @@ struct StageGetCommandTests {
         #expect(stall.status == 0, "\(stall.stderr)")
         #expect(Date().timeIntervalSince(start) < 20)
     }
+
+    @Test("a full disk is reported as such (exit 85) and leaves nothing behind",
+          .enabled(if: getuid() == 0, "needs root to mount a small tmpfs"))
+    func diskFull() throws {
+        let servers = try StagingServers()
+        let file = try servers.addFile("f7.bin", size: 3 << 20)
+        let small = servers.directory + "/small"
+        try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
+        let mounted = Process()
+        mounted.executableURL = URL(fileURLWithPath: "/bin/mount")
+        mounted.arguments = ["-t", "tmpfs", "-o", "size=1m", "tmpfs", small]
+        try mounted.run()
+        mounted.waitUntilExit()
+        try #require(mounted.terminationStatus == 0)
+        defer { umount2(small, Int32(MNT_DETACH)) }
+        let (result, _) = try get(servers.signedURL(path: file.path), small + "/f7.bin", ["--checksum", "ad:\(file.adler32)"])
+        #expect(result.status == 85)
+        #expect(result.stderr.contains("disk full writing \(small)/f7.bin.part"))
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: small))?.isEmpty == true)
+    }
 }
