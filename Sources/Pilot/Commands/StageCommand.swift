@@ -38,6 +38,9 @@ struct StageGetCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A CA bundle to trust besides the system's and X509_CERT_DIR.")
     var cacert: String?
 
+    @Option(name: .long, help: "Parallel range streams for large files (default: the URL's nconnections, else 1).")
+    var streams: Int?
+
     @Option(name: .customLong("stall-timeout"), help: "Seconds below 1 KiB/s after which a transfer is abandoned and resumed (default 60).")
     var stallTimeout: Int?
 
@@ -61,7 +64,10 @@ struct StageGetCommand: AsyncParsableCommand {
         let signed = SignedURL(url)
         let summary: DownloadSummary
         do throws(StagingError) {
-            summary = try downloader.download(signed, to: destination, checksum: expected, size: size)
+            if let streams, !(1...64).contains(streams) {
+                throw StagingError.invalidRequest("--streams must be between 1 and 64")
+            }
+            summary = try downloader.download(signed, to: destination, checksum: expected, size: size, streams: streams)
         } catch {
             throw CommandContext.fail(error)
         }

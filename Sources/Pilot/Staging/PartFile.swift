@@ -6,7 +6,8 @@ import Glibc
 ///
 /// The destination never holds a partial or unverified file: the part file is fsynced and renamed
 /// over it only after the checksum matched.
-final class PartFile {
+// @unchecked: pwrite at distinct offsets is safe from several threads; fd changes only in commit, after they are joined.
+final class PartFile: @unchecked Sendable {
     /// The part file's path, `<destination>.part`.
     let path: String
     /// Where it goes when done.
@@ -17,7 +18,7 @@ final class PartFile {
     init(destination: String) throws(StagingError) {
         self.destination = destination
         path = destination + ".part"
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .file(.last("open", path: path)) }
     }
 
@@ -45,6 +46,24 @@ final class PartFile {
     /// Drops everything after `length` (a restart from 0 after the server ignored a range).
     func truncate(to length: Int) throws(StagingError) {
         guard ftruncate(fd, off_t(length)) == 0 else { throw .file(.last("ftruncate", path: path)) }
+    }
+
+    /// The MD5 of what was written, read back from the file (for parallel streams, whose MD5s
+    /// cannot be joined).
+    func readBackMD5() throws(StagingError) -> String {
+        let digest = MD5Digest()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var offset = 0
+        while true {
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .file(.last("pread", path: path))
+            }
+            if n == 0 { return digest.finish() }
+            buffer.withUnsafeBytes { digest.update(UnsafeRawBufferPointer(rebasing: $0.prefix(n))) }
+            offset += n
+        }
     }
 
     /// fsyncs, closes and renames over the destination, then fsyncs the directory, so a crash

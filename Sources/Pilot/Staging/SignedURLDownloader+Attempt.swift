@@ -1,6 +1,10 @@
-/// What the download has so far: bytes written, their checksums, the object's ETag and size.
+/// What one stream has so far: bytes written, their checksums, the object's ETag and size.
 struct TransferState {
-    /// Bytes in the part file, all of them in `sums`.
+    /// Where this stream's bytes start in the object (0 for a whole-file stream).
+    var offset = 0
+    /// The last byte this stream fetches (inclusive); nil for "to the end".
+    var end: Int?
+    /// Bytes written from `offset` on, all of them in `sums`.
     var have = 0
     var sums: StreamingChecksums
     /// The ETag of the object being assembled, sent back as `If-Match` when resuming.
@@ -9,9 +13,21 @@ struct TransferState {
     var total: Int?
     let wantsMD5: Bool
 
-    init(md5: Bool) {
+    init(md5: Bool, offset: Int = 0, end: Int? = nil, etag: String? = nil) {
         wantsMD5 = md5
         sums = StreamingChecksums(md5: md5)
+        self.offset = offset
+        self.end = end
+        self.etag = etag
+    }
+
+    /// A whole-file stream can start again from 0; a range stream cannot.
+    var isWholeFile: Bool { offset == 0 && end == nil }
+
+    /// How many bytes this stream must fetch, when known.
+    var expectedLength: Int? {
+        if let end { return end - offset + 1 }
+        return total.map { $0 - offset }
     }
 }
 
@@ -21,6 +37,8 @@ enum AttemptOutcome: Equatable {
     case complete
     /// Start again from byte 0 (the server ignored the range, or the object changed).
     case restart(String)
+    /// A range stream got the whole object or another range: ranges cannot be used here.
+    case rangesUnsupported(String)
     /// A transient failure: try again (resuming) after a pause; `retryAfter` as the server said.
     case retry(String, retryAfter: String?)
 }
@@ -30,23 +48,28 @@ extension SignedURLDownloader {
     func attempt(_ easy: CurlEasy, _ url: SignedURL, _ part: PartFile, _ state: inout TransferState)
         throws(StagingError) -> AttemptOutcome {
         var headers: [String] = []
-        let resumingAt = state.have
-        if resumingAt > 0 {
-            headers.append("Range: bytes=\(resumingAt)-")
+        let position = state.offset + state.have
+        let rangeRequested = position > 0 || state.end != nil
+        if rangeRequested {
+            headers.append("Range: bytes=\(position)-\(state.end.map(String.init) ?? "")")
             if let etag = state.etag { headers.append("If-Match: \(etag)") }
         }
         var current = state
         var failure: StagingError?
         var status = 0
-        var rangeIgnored = false
+        var unusableRange: String?
         var errorBody: [UInt8] = []
         let response = easy.get(
             CurlEasy.Request(url: url.url, headers: headers, settings: settings),
             onResponse: { code, responseHeaders in
                 status = code
                 guard (200...299).contains(code) else { return }
-                if resumingAt > 0 && code == 200 {
-                    rangeIgnored = true
+                let start = responseHeaders["content-range"].flatMap(Self.rangeStart)
+                if rangeRequested && (code == 200 || start != position) {
+                    guard current.isWholeFile else {
+                        unusableRange = "asked for bytes \(position)-, got \(code) \(responseHeaders["content-range"] ?? "")"
+                        return
+                    }
                     current = TransferState(md5: current.wantsMD5)
                     do throws(StagingError) { try part.truncate(to: 0) } catch { failure = error }
                 }
@@ -58,8 +81,8 @@ extension SignedURLDownloader {
                     if errorBody.count < 65536 { errorBody.append(contentsOf: bytes.prefix(65536 - errorBody.count)) }
                     return true
                 }
-                guard failure == nil else { return false }
-                do throws(StagingError) { try part.write(bytes, at: current.have) } catch {
+                guard failure == nil, unusableRange == nil else { return false }
+                do throws(StagingError) { try part.write(bytes, at: current.offset + current.have) } catch {
                     failure = error
                     return false
                 }
@@ -69,21 +92,22 @@ extension SignedURLDownloader {
             })
         state = current
         if let failure { throw failure }
+        if let unusableRange { return .rangesUnsupported(unusableRange) }
         if status == 0 && response.status != 0 { status = response.status }
-        return try judge(url, response, status: status, state: state, resumedAt: resumingAt,
-                         rangeIgnored: rangeIgnored, body: String(decoding: errorBody, as: UTF8.self))
+        return try judge(url, response, status: status, state: state, resumedAt: position,
+                         body: String(decoding: errorBody, as: UTF8.self))
     }
 
     /// Turns a finished request into the next step.
     private func judge(_ url: SignedURL, _ response: CurlEasy.Response, status: Int, state: TransferState,
-                       resumedAt: Int, rangeIgnored: Bool, body: String) throws(StagingError) -> AttemptOutcome {
+                       resumedAt: Int, body: String) throws(StagingError) -> AttemptOutcome {
         if RetryPolicy.isTLSVerification(curlCode: response.code) {
             throw .tls(url: url.description, message: response.message)
         }
         switch status {
         case 200...299 where response.code == 0:
-            if let total = state.total, state.have < total {
-                return .retry("short body: \(state.have) of \(total) bytes", retryAfter: nil)
+            if let expected = state.expectedLength, state.have < expected {
+                return .retry("short body: \(state.have) of \(expected) bytes", retryAfter: nil)
             }
             return .complete
         case 200...299:
@@ -91,10 +115,12 @@ extension SignedURLDownloader {
                 throw .transfer(url: url.description, attempts: 1, last: response.message)
             }
             return .retry(response.message, retryAfter: nil)
-        case 416 where resumedAt > 0 && state.total.map({ $0 == resumedAt }) ?? true:
+        case 416 where state.isWholeFile && resumedAt > 0 && state.total.map({ $0 == resumedAt }) ?? true:
             return .complete  // everything was already there
-        case 412:
+        case 412 where state.isWholeFile:
             return .restart("the object changed (ETag no longer matches)")
+        case 412:
+            return .rangesUnsupported("the object changed (ETag no longer matches)")
         case 403, 400:
             throw Self.refusal(status: status, body: body, url: url.description)
         case 404, 410:
@@ -120,6 +146,12 @@ extension SignedURLDownloader {
             return .expired(url: url, detail: message ?? "the server says so")
         }
         return .forbidden(url: url, status: status, code: code)
+    }
+
+    /// The first byte of `Content-Range: bytes 100-199/1000`.
+    static func rangeStart(_ header: String) -> Int? {
+        guard let space = header.firstIndex(of: " "), let dash = header.firstIndex(of: "-") else { return nil }
+        return Int(header[header.index(after: space)..<dash])
     }
 
     /// The object's size: the `/N` of `Content-Range`, or `Content-Length` of a 200.

@@ -21,74 +21,107 @@ struct DownloadSummary: Codable, Sendable, Equatable {
 /// bytes arrive, resumes broken transfers with `Range` + `If-Match`, retries transient failures
 /// with backoff, never retries an expired or refused signature, re-downloads once on a checksum
 /// mismatch, and only then fsyncs and renames over the destination.
-struct SignedURLDownloader {
+struct SignedURLDownloader: Sendable {
     var settings: CurlSettings
     var policy = RetryPolicy()
     var logger: Logger
 
-    /// Downloads `url` to `destination`, checked against `checksum` and `size` when given.
-    func download(_ url: SignedURL, to destination: String, checksum: FileChecksum?, size: Int?) throws(StagingError) -> DownloadSummary {
+    /// Downloads `url` to `destination`, checked against `checksum` and `size` when given, in
+    /// `streams` parallel ranges (default: the URL's `nconnections`, else 1).
+    func download(_ url: SignedURL, to destination: String, checksum: FileChecksum?, size: Int?,
+                  streams: Int? = nil) throws(StagingError) -> DownloadSummary {
         let start = ContinuousClock.now
         let now = Int(Date().timeIntervalSince1970)
         if let left = url.secondsLeft(now: now), left <= 0 {
             throw .expired(url: url.description, detail: "it expired \(-left) s ago, before the transfer started")
         }
-        guard let easy = CurlEasy() else { throw .invalidRequest("libcurl could not allocate a handle") }
         let part = try PartFile(destination: destination)
-        var state = TransferState(md5: { if case .md5 = checksum { true } else { false } }())
+        let wantsMD5 = if case .md5 = checksum { true } else { false }
         var retries = 0
         var fullRetryUsed = false
+        var parallel = max(1, streams ?? url.connections ?? 1)
 
         while true {
-            let outcome = try attempt(easy, url, part, &state)
-            switch outcome {
+            var file: FileSums
+            if parallel > 1, let sums = try downloadRanges(url, part, streams: parallel, md5: wantsMD5, retries: &retries) {
+                file = sums
+            } else {
+                parallel = 1
+                file = try downloadWhole(url, part, md5: wantsMD5, retries: &retries)
+            }
+            if let size, file.bytes != size {
+                throw .sizeMismatch(url: url.description, expected: size, actual: file.bytes)
+            }
+            let got: FileChecksum? = switch checksum {
+            case .adler32: .adler32(file.adler32)
+            case .md5: file.md5.map(FileChecksum.md5)
+            case nil: nil
+            }
+            if let checksum, got != checksum {
+                guard !fullRetryUsed else {
+                    throw .checksumMismatch(url: url.description, expected: "\(checksum)", actual: got.map { "\($0)" } ?? "none")
+                }
+                logger.warning("checksum mismatch, downloading again", metadata: [
+                    "url": "\(url)", "expected": "\(checksum)", "actual": "\(got.map { "\($0)" } ?? "")",
+                ])
+                fullRetryUsed = true
+                retries += 1
+                try part.truncate(to: 0)
+                continue
+            }
+            try part.commit()
+            let seconds = Self.seconds(ContinuousClock.now - start)
+            return DownloadSummary(
+                bytes: file.bytes, seconds: seconds, rate: seconds > 0 ? Double(file.bytes) / seconds : 0,
+                streams: parallel, retries: retries, checksum: "ad:\(file.adler32)", md5: file.md5)
+        }
+    }
+
+    /// A whole file's size and sums.
+    struct FileSums {
+        var bytes: Int
+        var adler32: String
+        var md5: String?
+    }
+
+    /// One stream from byte 0 to the end, resumed and restarted as needed.
+    private func downloadWhole(_ url: SignedURL, _ part: PartFile, md5: Bool, retries: inout Int) throws(StagingError) -> FileSums {
+        guard let easy = CurlEasy() else { throw .invalidRequest("libcurl could not allocate a handle") }
+        var state = TransferState(md5: md5)
+        try part.truncate(to: 0)
+        _ = try transfer(easy, url, part, &state, retries: &retries)
+        return FileSums(bytes: state.have, adler32: state.sums.adler32Hex, md5: state.sums.finishMD5())
+    }
+
+    /// Runs attempts until the stream is complete; returns false when ranges turned out unusable.
+    func transfer(_ easy: CurlEasy, _ url: SignedURL, _ part: PartFile, _ state: inout TransferState,
+                  retries: inout Int) throws(StagingError) -> Bool {
+        var failures = 0
+        while true {
+            switch try attempt(easy, url, part, &state) {
             case .complete:
-                if let size, state.have != size {
-                    throw .sizeMismatch(url: url.description, expected: size, actual: state.have)
-                }
-                let actual = FileChecksum.adler32(state.sums.adler32Hex)
-                let md5 = state.sums.finishMD5()
-                let got: FileChecksum? = switch checksum {
-                case .adler32: actual
-                case .md5: md5.map(FileChecksum.md5)
-                case nil: nil
-                }
-                if let checksum, got != checksum {
-                    guard !fullRetryUsed else {
-                        throw .checksumMismatch(url: url.description, expected: "\(checksum)", actual: got.map { "\($0)" } ?? "none")
-                    }
-                    logger.warning("checksum mismatch, downloading again", metadata: ["url": "\(url)", "expected": "\(checksum)", "actual": "\(got.map { "\($0)" } ?? "")"])
-                    fullRetryUsed = true
-                    retries += 1
-                    try restart(part, &state)
-                    continue
-                }
-                try part.commit()
-                let seconds = Self.seconds(ContinuousClock.now - start)
-                return DownloadSummary(
-                    bytes: state.have, seconds: seconds, rate: seconds > 0 ? Double(state.have) / seconds : 0,
-                    streams: 1, retries: retries, checksum: "\(actual)", md5: md5)
+                return true
+            case .rangesUnsupported(let why):
+                logger.notice("ranges unusable, one stream instead", metadata: ["url": "\(url)", "why": "\(why)"])
+                return false
             case .restart(let why):
                 logger.notice("restarting download from 0", metadata: ["url": "\(url)", "why": "\(why)"])
                 retries += 1
-                try restart(part, &state)
+                try part.truncate(to: 0)
+                state = TransferState(md5: state.wantsMD5)
             case .retry(let why, let retryAfter):
                 retries += 1
-                guard retries < policy.attempts else {
-                    throw .transfer(url: url.description, attempts: retries, last: why)
+                failures += 1
+                guard failures < policy.attempts else {
+                    throw .transfer(url: url.description, attempts: failures, last: why)
                 }
-                let wait = policy.delay(beforeAttempt: retries + 1, retryAfter: retryAfter)
+                let wait = policy.delay(beforeAttempt: failures + 1, retryAfter: retryAfter)
                 logger.notice("transfer interrupted, retrying", metadata: [
-                    "url": "\(url)", "why": "\(why)", "have": "\(state.have)", "wait_s": "\(wait)",
+                    "url": "\(url)", "why": "\(why)", "at": "\(state.offset + state.have)", "wait_s": "\(wait)",
                 ])
                 RetryPolicy.sleep(seconds: wait)
             }
         }
-    }
-
-    private func restart(_ part: PartFile, _ state: inout TransferState) throws(StagingError) {
-        try part.truncate(to: 0)
-        state = TransferState(md5: state.wantsMD5)
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -150,4 +150,43 @@ struct StageGetCommandTests {
         #expect(result.stderr.contains("disk full writing \(small)/f7.bin.part"))
         #expect((try? FileManager.default.contentsOfDirectory(atPath: small))?.isEmpty == true)
     }
+
+    @Test("parallel range streams: the file and its Adler-32 are whole; MD5 is read back")
+    func streams() throws {
+        let servers = try StagingServers()
+        let file = try servers.addFile("f8.bin", size: 18 << 20, seed: 8)
+        try FileManager.default.createDirectory(atPath: servers.directory + "/out", withIntermediateDirectories: true)
+        let out = destination(servers, "f8.bin")
+        let (result, json) = try get(servers.signedURL(path: file.path), out, ["--streams", "4", "--checksum", "ad:\(file.adler32)"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(json["streams"] as? Int == 4)
+        #expect(FileManager.default.contentsEqual(atPath: out, andPath: file.localPath))
+
+        let (md5Run, md5JSON) = try get(servers.faultURL("ok", file.path), destination(servers, "f8b.bin"),
+                                        ["--streams", "3", "--checksum", "md5:\(file.md5)"])
+        #expect(md5Run.status == 0, "\(md5Run.stderr)")
+        #expect(md5JSON["md5"] as? String == file.md5)
+        let ranges = try servers.requests().filter { $0.path.contains("/ok/") }.compactMap(\.range)
+        #expect(ranges.contains("bytes=0-0"))
+        #expect(ranges.filter { $0 != "bytes=0-0" }.count == 3)
+
+        // Rucio's fragment asks for the streams; a server that ignores ranges gets one stream.
+        let fragment = servers.faultURL("ignore-range", file.path) + "#multirange=false&nconnections=4"
+        let (ignored, ignoredJSON) = try get(fragment, destination(servers, "f8c.bin"), ["--checksum", "ad:\(file.adler32)"])
+        #expect(ignored.status == 0, "\(ignored.stderr)")
+        #expect(ignoredJSON["streams"] as? Int == 1)
+        #expect(FileManager.default.contentsEqual(atPath: destination(servers, "f8c.bin"), andPath: file.localPath))
+    }
+
+    @Test("a stream reset mid-range resumes within its range")
+    func streamResume() throws {
+        let servers = try StagingServers()
+        let file = try servers.addFile("f9.bin", size: 12 << 20, seed: 9)
+        try FileManager.default.createDirectory(atPath: servers.directory + "/out", withIntermediateDirectories: true)
+        let (result, json) = try get(servers.faultURL("reset", file.path, query: "after=1000000"), destination(servers, "f9.bin"),
+                                     ["--streams", "3", "--checksum", "ad:\(file.adler32)"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(json["streams"] as? Int == 3)
+        #expect(FileManager.default.contentsEqual(atPath: destination(servers, "f9.bin"), andPath: file.localPath))
+    }
 }
