@@ -5,7 +5,7 @@ struct StageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stage",
         abstract: "Download or upload one file over a signed URL, verified by checksum.",
-        subcommands: [StageGetCommand.self]
+        subcommands: [StageGetCommand.self, StagePutCommand.self]
     )
 }
 
@@ -78,6 +78,46 @@ struct StageGetCommand: AsyncParsableCommand {
                 let megabytes = NodeSummary.format(summary.rate / 1e6)
                 print("\(destination): \(summary.bytes) bytes in \(NodeSummary.format(summary.seconds)) s (\(megabytes) MB/s), \(summary.checksum)\(summary.retries > 0 ? ", \(summary.retries) retries" : "")")
             }
+        }
+    }
+}
+
+/// `pilot stage put FILE URL`.
+struct StagePutCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "put",
+        abstract: "Upload FILE with a PUT to a presigned URL, streaming it and computing its Adler-32.",
+        discussion: "Exit codes as for get: 80 failed after retries, 81 expired, 82 refused, 83 not found, 64 unreadable file."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The file to upload.")
+    var file: String
+
+    @Argument(help: "The presigned PUT URL (quote it).")
+    var url: String
+
+    @Option(name: .long, help: "A CA bundle to trust besides the system's and X509_CERT_DIR.")
+    var cacert: String?
+
+    @Flag(name: .long, help: "Print a JSON summary: bytes, seconds, rate, retries, checksum, etag.")
+    var json = false
+
+    func run() async throws {
+        let context = try CommandContext.make(global: global, label: "pilot.stage")
+        let uploader = SignedURLUploader(
+            settings: .fromEnvironment(context.environment, caFile: cacert), logger: context.logger)
+        let summary: UploadSummary
+        do throws(StagingError) {
+            summary = try uploader.upload(file, to: SignedURL(url))
+        } catch {
+            throw CommandContext.fail(error)
+        }
+        if json {
+            print(try JSONOutput.encode(summary))
+        } else {
+            print("\(file): \(summary.bytes) bytes in \(NodeSummary.format(summary.seconds)) s, \(summary.checksum)")
         }
     }
 }

@@ -41,6 +41,13 @@ final class CurlEasy {
     /// `onResponse` runs once the headers of the final response are in, before any body byte.
     func get(_ request: Request, onResponse: @escaping (Int, [String: String]) -> Void,
              sink: @escaping (UnsafeRawBufferPointer) -> Bool) -> Response {
+        perform(request, configure: { _ in }, onResponse: onResponse, sink: sink)
+    }
+
+    /// Runs one request; `configure` sets what is particular to it (the upload options).
+    private func perform(_ request: Request, configure: (UnsafeMutableRawPointer) -> Void,
+                         onResponse: @escaping (Int, [String: String]) -> Void,
+                         sink: @escaping (UnsafeRawBufferPointer) -> Bool) -> Response {
         curl_easy_reset(handle)
         let context = TransferContext(onResponse: onResponse, sink: sink)
         let unmanaged = Unmanaged.passRetained(context)
@@ -60,6 +67,7 @@ final class CurlEasy {
             _ = pilot_curl_setopt_write_function(handle, curlWrite)
             _ = pilot_curl_setopt_header_function(handle, curlHeader)
             request.settings.apply(to: handle)
+            configure(handle)
             return curl_easy_perform(handle)
         }
         var status = 0
@@ -71,6 +79,44 @@ final class CurlEasy {
             message: Redactor.redact(message.trimmed), abortedBySink: context.sinkRefused
         )
     }
+}
+
+extension CurlEasy {
+    /// Performs a PUT of `size` bytes pulled from `source`, which fills the buffer it is given and
+    /// returns the count (0 at the end, nil to abort). The response body (an error document, or
+    /// nothing) is returned, at most 64 KiB of it.
+    func put(_ request: Request, size: Int, source: @escaping (UnsafeMutableRawBufferPointer) -> Int?) -> (Response, String) {
+        let upload = UploadContext(source: source)
+        let unmanaged = Unmanaged.passRetained(upload)
+        defer { unmanaged.release() }
+        var body: [UInt8] = []
+        let response = perform(request, configure: { handle in
+            _ = pilot_curl_setopt_long(handle, CURLOPT_UPLOAD, 1)
+            _ = pilot_curl_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(size))
+            _ = pilot_curl_setopt_pointer(handle, CURLOPT_READDATA, unmanaged.toOpaque())
+            _ = pilot_curl_setopt_read_function(handle, curlRead)
+        }, onResponse: { _, _ in }, sink: { bytes in
+            if body.count < 65536 { body.append(contentsOf: bytes.prefix(65536 - body.count)) }
+            return true
+        })
+        return (response, String(decoding: body, as: UTF8.self))
+    }
+}
+
+/// The upload's byte source, reached by the read callback.
+private final class UploadContext {
+    let source: (UnsafeMutableRawBufferPointer) -> Int?
+
+    init(source: @escaping (UnsafeMutableRawBufferPointer) -> Int?) {
+        self.source = source
+    }
+}
+
+/// CURLOPT_READFUNCTION: fills libcurl's buffer from the source; CURL_READFUNC_ABORT stops.
+private func curlRead(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ user: UnsafeMutableRawPointer?) -> Int {
+    guard let data, let user else { return Int(CURL_READFUNC_ABORT) }
+    let upload = Unmanaged<UploadContext>.fromOpaque(user).takeUnretainedValue()
+    return upload.source(UnsafeMutableRawBufferPointer(start: data, count: size * count)) ?? Int(CURL_READFUNC_ABORT)
 }
 
 /// Per-transfer state the C callbacks reach through their user pointer.
