@@ -27,6 +27,13 @@ struct SignedURL: Sendable, Equatable, CustomStringConvertible {
     /// The URL with every secret replaced: the only form that may reach a log line.
     var description: String { Redactor.redact(url) }
 
+    /// Refuses a URL whose signature has already expired: the server would answer 403 anyway.
+    func checkNotExpired(now: Int) throws(StagingError) {
+        if let left = secondsLeft(now: now), left <= 0 {
+            throw .expired(url: description, detail: "it expired \(-left) s ago, before the transfer started")
+        }
+    }
+
     /// Seconds left before it expires at `now`; nil when the expiry is unknown.
     func secondsLeft(now: Int) -> Int? { expires.map { $0 - now } }
 

@@ -31,10 +31,7 @@ struct SignedURLDownloader: Sendable {
     func download(_ url: SignedURL, to destination: String, checksum: FileChecksum?, size: Int?,
                   streams: Int? = nil) throws(StagingError) -> DownloadSummary {
         let start = ContinuousClock.now
-        let now = Int(Date().timeIntervalSince1970)
-        if let left = url.secondsLeft(now: now), left <= 0 {
-            throw .expired(url: url.description, detail: "it expired \(-left) s ago, before the transfer started")
-        }
+        try url.checkNotExpired(now: Int(Date().timeIntervalSince1970))
         let part = try PartFile(destination: destination)
         let wantsMD5 = if case .md5 = checksum { true } else { false }
         var retries = 0

@@ -30,9 +30,7 @@ struct SignedURLUploader: Sendable {
     /// Uploads `path` to `url`.
     func upload(_ path: String, to url: SignedURL) throws(StagingError) -> UploadSummary {
         let start = ContinuousClock.now
-        if let left = url.secondsLeft(now: Int(Date().timeIntervalSince1970)), left <= 0 {
-            throw .expired(url: url.description, detail: "it expired \(-left) s ago, before the transfer started")
-        }
+        try url.checkNotExpired(now: Int(Date().timeIntervalSince1970))
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .invalidRequest("cannot read \(SystemCallError.last("open", path: path))") }
         defer { close(fd) }
