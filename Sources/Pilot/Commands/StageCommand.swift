@@ -60,7 +60,9 @@ struct StageGetCommand: AsyncParsableCommand {
             }
             settings.lowSpeedTime = stallTimeout
         }
-        let downloader = SignedURLDownloader(settings: settings, logger: context.logger)
+        let label = destination.split(separator: "/").last.map(String.init) ?? destination
+        let progress = json ? nil : TransferProgress.forTerminal(label: label)
+        let downloader = SignedURLDownloader(settings: settings, logger: context.logger, progress: progress)
         let signed = SignedURL(url)
         let summary: DownloadSummary
         do throws(StagingError) {
@@ -68,7 +70,9 @@ struct StageGetCommand: AsyncParsableCommand {
                 throw StagingError.invalidRequest("--streams must be between 1 and 64")
             }
             summary = try downloader.download(signed, to: destination, checksum: expected, size: size, streams: streams)
+            progress?.finish()
         } catch {
+            progress?.finish()
             throw CommandContext.fail(error)
         }
         do {

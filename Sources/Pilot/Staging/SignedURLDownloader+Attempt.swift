@@ -70,11 +70,13 @@ extension SignedURLDownloader {
                         unusableRange = "asked for bytes \(position)-, got \(code) \(responseHeaders["content-range"] ?? "")"
                         return
                     }
+                    progress?.add(-current.have)
                     current = TransferState(md5: current.wantsMD5)
                     do throws(StagingError) { try part.truncate(to: 0) } catch { failure = error }
                 }
                 current.etag = responseHeaders["etag"] ?? current.etag
                 current.total = Self.totalSize(responseHeaders, status: code) ?? current.total
+                progress?.setTotal(current.total)
             },
             sink: { bytes in
                 guard (200...299).contains(status) else {
@@ -88,6 +90,7 @@ extension SignedURLDownloader {
                 }
                 current.sums.update(bytes)
                 current.have += bytes.count
+                progress?.add(bytes.count)
                 return true
             })
         state = current

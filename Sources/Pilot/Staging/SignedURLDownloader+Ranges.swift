@@ -18,6 +18,7 @@ extension SignedURLDownloader {
         var state = TransferState(md5: false, offset: 0, end: 0)
         try part.truncate(to: 0)
         guard try transfer(probe, url, part, &state, retries: &retries), let total = state.total else { return nil }
+        progress?.add(-state.have)  // the probe's byte is fetched again by the first stream
         let count = min(streams, max(1, total / Self.minimumRange))
         guard count > 1 else { return nil }
 

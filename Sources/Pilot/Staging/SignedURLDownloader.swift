@@ -25,6 +25,8 @@ struct SignedURLDownloader: Sendable {
     var settings: CurlSettings
     var policy = RetryPolicy()
     var logger: Logger
+    /// Drawn on a terminal; nil otherwise.
+    var progress: TransferProgress?
 
     /// Downloads `url` to `destination`, checked against `checksum` and `size` when given, in
     /// `streams` parallel ranges (default: the URL's `nconnections`, else 1).
@@ -63,6 +65,7 @@ struct SignedURLDownloader: Sendable {
                 ])
                 fullRetryUsed = true
                 retries += 1
+                progress?.add(-file.bytes)
                 try part.truncate(to: 0)
                 continue
             }
@@ -103,6 +106,7 @@ struct SignedURLDownloader: Sendable {
                 return false
             case .restart(let why):
                 logger.notice("restarting download from 0", metadata: ["url": "\(url)", "why": "\(why)"])
+                progress?.add(-state.have)
                 retries += 1
                 try part.truncate(to: 0)
                 state = TransferState(md5: state.wantsMD5)

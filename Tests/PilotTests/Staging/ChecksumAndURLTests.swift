@@ -78,3 +78,13 @@ struct ChecksumAndURLTests {
         }
     }
 }
+
+@Suite("progress line")
+struct TransferProgressTests {
+    @Test("bytes, percent, ETA and rate")
+    func line() {
+        let text = TransferProgress.line(label: "f.root", bytes: 512 << 20, total: 1 << 30, elapsed: .seconds(2))
+        #expect(text == "f.root  512 MiB / 1 GiB  50%  ETA 2 s  268.44 MB/s")
+        #expect(TransferProgress.line(label: "x", bytes: 0, total: nil, elapsed: .zero) == "x  0 B  0 MB/s")
+    }
+}
