@@ -41,6 +41,9 @@ struct StageGetCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Parallel range streams for large files (default: the URL's nconnections, else 1).")
     var streams: Int?
 
+    @Option(name: .customLong("min-rate"), help: "Slowest rate in MB/s to plan for: with --size, a file that cannot arrive before the signature expires is refused up front (default 1).")
+    var minimumRate: Double?
+
     @Option(name: .customLong("stall-timeout"), help: "Seconds below 1 KiB/s after which a transfer is abandoned and resumed (default 60).")
     var stallTimeout: Int?
 
@@ -62,7 +65,8 @@ struct StageGetCommand: AsyncParsableCommand {
         }
         let label = destination.split(separator: "/").last.map(String.init) ?? destination
         let progress = json ? nil : TransferProgress.forTerminal(label: label)
-        let downloader = SignedURLDownloader(settings: settings, logger: context.logger, progress: progress)
+        var downloader = SignedURLDownloader(settings: settings, logger: context.logger, progress: progress)
+        if let minimumRate { downloader.minimumRate = minimumRate * 1_000_000 }
         let signed = SignedURL(url)
         let summary: DownloadSummary
         do throws(StagingError) {

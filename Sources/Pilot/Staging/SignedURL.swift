@@ -34,6 +34,17 @@ struct SignedURL: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Refuses a transfer of `size` bytes that cannot finish before the signature expires at
+    /// `minimumRate` bytes/s: a resume or retry after the expiry would be refused anyway.
+    func checkTime(for size: Int, minimumRate: Double, now: Int) throws(StagingError) {
+        try checkNotExpired(now: now)
+        guard let left = secondsLeft(now: now), minimumRate > 0 else { return }
+        let needed = Double(size) / minimumRate
+        if needed > Double(left) {
+            throw .expired(url: description, detail: "\(size) bytes need \(Int(needed.rounded(.up))) s at \(Int(minimumRate)) B/s, the signature has \(left) s left")
+        }
+    }
+
     /// Seconds left before it expires at `now`; nil when the expiry is unknown.
     func secondsLeft(now: Int) -> Int? { expires.map { $0 - now } }
 

@@ -27,13 +27,17 @@ struct SignedURLDownloader: Sendable {
     var logger: Logger
     /// Drawn on a terminal; nil otherwise.
     var progress: TransferProgress?
+    /// The slowest rate (bytes/s) a transfer is planned for: one whose size cannot arrive at
+    /// this rate before the signature expires is refused before it starts.
+    var minimumRate: Double = 1_000_000
 
     /// Downloads `url` to `destination`, checked against `checksum` and `size` when given, in
     /// `streams` parallel ranges (default: the URL's `nconnections`, else 1).
     func download(_ url: SignedURL, to destination: String, checksum: FileChecksum?, size: Int?,
                   streams: Int? = nil) throws(StagingError) -> DownloadSummary {
         let start = ContinuousClock.now
-        try url.checkNotExpired(now: Int(Date().timeIntervalSince1970))
+        let now = Int(Date().timeIntervalSince1970)
+        if let size { try url.checkTime(for: size, minimumRate: minimumRate, now: now) } else { try url.checkNotExpired(now: now) }
         let part = try PartFile(destination: destination)
         let wantsMD5 = if case .md5 = checksum { true } else { false }
         var retries = 0
@@ -117,6 +121,8 @@ struct SignedURLDownloader: Sendable {
                     throw .transfer(url: url.description, attempts: failures, last: why)
                 }
                 let wait = policy.delay(beforeAttempt: failures + 1, retryAfter: retryAfter)
+                // A retry after the signature expired would only be refused.
+                try url.checkNotExpired(now: Int(Date().timeIntervalSince1970) + Int(wait.rounded(.up)))
                 logger.notice("transfer interrupted, retrying", metadata: [
                     "url": "\(url)", "why": "\(why)", "at": "\(state.offset + state.have)", "wait_s": "\(wait)",
                 ])

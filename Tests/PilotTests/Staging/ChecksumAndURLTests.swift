@@ -62,6 +62,15 @@ struct ChecksumAndURLTests {
         #expect(SignedURL("http://h/f?expires=100").secondsLeft(now: 40) == 60)
     }
 
+    @Test("a file that cannot arrive before the signature expires is refused up front")
+    func timeBudget() throws {
+        let url = SignedURL("http://h/f?md5=x&expires=1060")
+        try url.checkTime(for: 50_000_000, minimumRate: 1_000_000, now: 1000)
+        #expect(throws: StagingError.self) { try url.checkTime(for: 70_000_000, minimumRate: 1_000_000, now: 1000) }
+        #expect(throws: StagingError.self) { try url.checkTime(for: 1, minimumRate: 1_000_000, now: 1060) }
+        try SignedURL("http://h/f").checkTime(for: 1 << 40, minimumRate: 1, now: 0)
+    }
+
     @Test("403 and 400 bodies: expired is told apart from a refused signature", arguments: [
         (403, "<Error><Code>AccessDenied</Code><Message>Request has expired</Message><Expires>x</Expires></Error>", true, nil as String?),
         (400, "<Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message></Error>", true, nil),
