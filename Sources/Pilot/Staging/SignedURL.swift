@@ -75,21 +75,32 @@ struct SignedURL: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `20260101T120000Z` as seconds since the epoch.
+    ///
+    /// Computed directly (days from the civil date): FoundationEssentials has no time-zone
+    /// database, so a UTC `Calendar` cannot be relied on in the static binary.
     static func parseCompactDate(_ text: String) -> Int? {
-        let digits = text.filter(\.isNumber)
-        guard text.count == 16, text.hasSuffix("Z"), digits.count == 14 else { return nil }
-        let n = digits.compactMap { Int(String($0)) }
-        func number(_ range: Range<Int>) -> Int { range.reduce(0) { $0 * 10 + n[$1] } }
-        var components = DateComponents()
-        components.year = number(0..<4)
-        components.month = number(4..<6)
-        components.day = number(6..<8)
-        components.hour = number(8..<10)
-        components.minute = number(10..<12)
-        components.second = number(12..<14)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar.date(from: components).map { Int($0.timeIntervalSince1970) }
+        let digits = Array(text.utf8)
+        guard digits.count == 16, digits[8] == UInt8(ascii: "T"), digits[15] == UInt8(ascii: "Z") else { return nil }
+        var values: [Int] = []
+        for index in Array(0..<8) + Array(9..<15) {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digits[index]) else { return nil }
+            values.append(Int(digits[index] - UInt8(ascii: "0")))
+        }
+        func number(_ range: Range<Int>) -> Int { range.reduce(0) { $0 * 10 + values[$1] } }
+        let (year, month, day) = (number(0..<4), number(4..<6), number(6..<8))
+        let (hour, minute, second) = (number(8..<10), number(10..<12), number(12..<14))
+        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+        return daysFromCivil(year: year, month: month, day: day) * 86400 + hour * 3600 + minute * 60 + second
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
     }
 
     private static func percentDecoded(_ text: Substring) -> String {

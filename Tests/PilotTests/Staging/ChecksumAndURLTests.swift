@@ -62,6 +62,24 @@ struct ChecksumAndURLTests {
         #expect(SignedURL("http://h/f?expires=100").secondsLeft(now: 40) == 60)
     }
 
+    @Test("compact dates, leap years included", arguments: [
+        ("19700101T000000Z", 0 as Int?), ("20000229T120000Z", 951_825_600), ("20260101T120000Z", 1_767_268_800),
+        ("20261128T235959Z", 1_795_910_399), ("20261301T000000Z", nil), ("2026-01-01T00:00:00Z", nil),
+    ])
+    func compactDates(text: String, epoch: Int?) {
+        #expect(SignedURL.parseCompactDate(text) == epoch)
+    }
+
+    @Test("an S3 presigned URL past its expiry is refused by the binary before any request (exit 81)")
+    func sigV4InTheBinary() throws {
+        // FoundationEssentials differs from the test process's Foundation: run the real binary.
+        let url = "http://127.0.0.1:1/bucket/key?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20200101T000000Z&X-Amz-Expires=600&X-Amz-SignedHeaders=host&X-Amz-Signature=deadbeef"
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("pilot-sigv4-\(UUID().uuidString)").path
+        let result = try PilotBinary.run(["stage", "get", url, out])
+        #expect(result.status == 81)
+        #expect(result.stderr.contains("X-Amz-Signature=REDACTED") && !result.stderr.contains("deadbeef"))
+    }
+
     @Test("a file that cannot arrive before the signature expires is refused up front")
     func timeBudget() throws {
         let url = SignedURL("http://h/f?md5=x&expires=1060")
