@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The README's test command. Installs what the suite needs (scripts/install-deps.sh, idempotent),
+# The README's test command. Installs what the suite needs (scripts/install-deps.sh, idempotent;
+# scripts/install-localstack.sh for the S3 lane, which skips itself when that cannot be installed),
 # then runs the whole suite twice over: every test against the development build, and the
 # end-to-end tests again against the fully static binary (dist/pilot), the one a pod runs.
 #
@@ -23,6 +24,7 @@ if [[ ! -d "$fixtures" ]]; then
 fi
 
 scripts/install-deps.sh
+scripts/install-localstack.sh || echo "test: LocalStack lane unavailable"
 echo "test: development build"
 swift build --build-tests
 swift test --skip-build
