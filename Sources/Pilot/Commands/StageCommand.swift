@@ -35,13 +35,13 @@ struct StageGetCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Expected size in bytes.")
     var size: Int?
 
-    @Option(name: .long, help: "A CA bundle to trust besides the system's and X509_CERT_DIR.")
+    @Option(name: .long, help: "A CA bundle to trust instead of the system bundle (X509_CERT_DIR still applies).")
     var cacert: String?
 
     @Option(name: .long, help: "Parallel range streams for large files (default: the URL's nconnections, else 1).")
     var streams: Int?
 
-    @Option(name: .customLong("min-rate"), help: "Slowest rate in MB/s to plan for: with --size, a file that cannot arrive before the signature expires is refused up front (default 1).")
+    @Option(name: .customLong("min-rate"), help: "Slowest rate in MB/s to plan for: with --size, a file that cannot arrive at it before the signature expires is refused up front (default: not checked).")
     var minimumRate: Double?
 
     @Option(name: .customLong("stall-timeout"), help: "Seconds below 1 KiB/s after which a transfer is abandoned and resumed (default 60).")
@@ -106,7 +106,7 @@ struct StagePutCommand: AsyncParsableCommand {
     @Argument(help: "The presigned PUT URL (quote it).")
     var url: String
 
-    @Option(name: .long, help: "A CA bundle to trust besides the system's and X509_CERT_DIR.")
+    @Option(name: .long, help: "A CA bundle to trust instead of the system bundle (X509_CERT_DIR still applies).")
     var cacert: String?
 
     @Flag(name: .long, help: "Print a JSON summary: bytes, seconds, rate, retries, checksum, etag.")

@@ -68,7 +68,14 @@ final class CurlEasy {
             _ = pilot_curl_setopt_header_function(handle, curlHeader)
             request.settings.apply(to: handle)
             configure(handle)
-            return curl_easy_perform(handle)
+            let code = curl_easy_perform(handle)
+            // The handle outlives this call: leave it no pointer to what is freed below.
+            _ = pilot_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, nil)
+            _ = pilot_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, nil)
+            _ = pilot_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, nil)
+            _ = pilot_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, nil)
+            _ = pilot_curl_setopt_pointer(handle, CURLOPT_READDATA, nil)
+            return code
         }
         var status = 0
         _ = pilot_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)

@@ -70,11 +70,15 @@ final class PartFile: @unchecked Sendable {
     /// leaves either the old destination or the whole new file.
     func commit() throws(StagingError) {
         guard fsync(fd) == 0 else {
-            throw errno == ENOSPC ? .diskFull(path: path) : .file(.last("fsync", path: path))
+            throw errno == ENOSPC || errno == EDQUOT ? .diskFull(path: path) : .file(.last("fsync", path: path))
         }
         close(fd)
         fd = -1
-        guard rename(path, destination) == 0 else { throw .file(.last("rename", path: destination)) }
+        guard rename(path, destination) == 0 else {
+            let error = SystemCallError.last("rename", path: destination)
+            unlink(path)
+            throw .file(error)
+        }
         let directory = destination.contains("/") ? String(destination[..<destination.lastIndex(of: "/")!]) : "."
         let dirfd = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dirfd >= 0 {

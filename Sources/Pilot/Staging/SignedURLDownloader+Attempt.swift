@@ -52,27 +52,40 @@ extension SignedURLDownloader {
         let rangeRequested = position > 0 || state.end != nil
         if rangeRequested {
             headers.append("Range: bytes=\(position)-\(state.end.map(String.init) ?? "")")
-            if let etag = state.etag { headers.append("If-Match: \(etag)") }
+            // A weak ETag never matches If-Match's strong comparison: resume without it.
+            if let etag = state.etag, !etag.hasPrefix("W/") { headers.append("If-Match: \(etag)") }
         }
         var current = state
         var failure: StagingError?
         var status = 0
         var unusableRange: String?
+        var restartNeeded: String?
+        var overflow = false
         var errorBody: [UInt8] = []
         let response = easy.get(
             CurlEasy.Request(url: url.url, headers: headers, settings: settings),
             onResponse: { code, responseHeaders in
                 status = code
                 guard (200...299).contains(code) else { return }
-                let start = responseHeaders["content-range"].flatMap(Self.rangeStart)
-                if rangeRequested && (code == 200 || start != position) {
-                    guard current.isWholeFile else {
-                        unusableRange = "asked for bytes \(position)-, got \(code) \(responseHeaders["content-range"] ?? "")"
-                        return
+                if rangeRequested {
+                    let range = responseHeaders["content-range"].flatMap(Self.contentRange)
+                    let exact = code == 206 && range?.start == position && (current.end == nil || range?.end == current.end)
+                    if !exact {
+                        let got = "\(code) \(responseHeaders["content-range"] ?? "without Content-Range")"
+                        guard current.isWholeFile else {
+                            unusableRange = "asked for bytes \(position)-\(current.end.map(String.init) ?? ""), got \(got)"
+                            return
+                        }
+                        // The body starts at 0 (a 200, or a 206 from 0): start over in place.
+                        // Anything else cannot be placed: ask again from the beginning.
+                        guard code == 200 || range?.start == 0 else {
+                            restartNeeded = "asked for bytes \(position)-, got \(got)"
+                            return
+                        }
+                        progress?.add(-current.have)
+                        current = TransferState(md5: current.wantsMD5)
+                        do throws(StagingError) { try part.truncate(to: 0) } catch { failure = error }
                     }
-                    progress?.add(-current.have)
-                    current = TransferState(md5: current.wantsMD5)
-                    do throws(StagingError) { try part.truncate(to: 0) } catch { failure = error }
                 }
                 current.etag = responseHeaders["etag"] ?? current.etag
                 current.total = Self.totalSize(responseHeaders, status: code) ?? current.total
@@ -83,19 +96,30 @@ extension SignedURLDownloader {
                     if errorBody.count < 65536 { errorBody.append(contentsOf: bytes.prefix(65536 - errorBody.count)) }
                     return true
                 }
-                guard failure == nil, unusableRange == nil else { return false }
-                do throws(StagingError) { try part.write(bytes, at: current.offset + current.have) } catch {
+                guard failure == nil, unusableRange == nil, restartNeeded == nil, !(isCancelled?() ?? false) else { return false }
+                // Never more than this stream asked for, whatever the server sends.
+                var chunk = bytes
+                if let expected = current.expectedLength, current.have + bytes.count > expected {
+                    chunk = UnsafeRawBufferPointer(rebasing: bytes.prefix(max(0, expected - current.have)))
+                    overflow = true
+                }
+                do throws(StagingError) { try part.write(chunk, at: current.offset + current.have) } catch {
                     failure = error
                     return false
                 }
-                current.sums.update(bytes)
-                current.have += bytes.count
-                progress?.add(bytes.count)
-                return true
+                current.sums.update(chunk)
+                current.have += chunk.count
+                progress?.add(chunk.count)
+                return !overflow
             })
         state = current
         if let failure { throw failure }
         if let unusableRange { return .rangesUnsupported(unusableRange) }
+        if let restartNeeded { return .restart(restartNeeded) }
+        if overflow {
+            // More bytes than the range or the object holds: the server is not to be trusted here.
+            return state.isWholeFile ? .complete : .rangesUnsupported("the server sent more than the range asked for")
+        }
         if status == 0 && response.status != 0 { status = response.status }
         return try judge(url, response, status: status, state: state, resumedAt: position,
                          body: String(decoding: errorBody, as: UTF8.self))
@@ -118,8 +142,11 @@ extension SignedURLDownloader {
                 throw .transfer(url: url.description, attempts: 1, last: response.message)
             }
             return .retry(response.message, retryAfter: nil)
-        case 416 where state.isWholeFile && resumedAt > 0 && state.total.map({ $0 == resumedAt }) ?? true:
+        case 416 where state.isWholeFile && resumedAt > 0
+            && (Self.totalSize(response.headers, status: 416) ?? state.total) == resumedAt:
             return .complete  // everything was already there
+        case 416 where !state.isWholeFile:
+            return .rangesUnsupported("416 for bytes \(resumedAt)- (an empty object?)")
         case 412 where state.isWholeFile:
             return .restart("the object changed (ETag no longer matches)")
         case 412:
@@ -151,16 +178,20 @@ extension SignedURLDownloader {
         return .forbidden(url: url, status: status, code: code)
     }
 
-    /// The first byte of `Content-Range: bytes 100-199/1000`.
-    static func rangeStart(_ header: String) -> Int? {
-        guard let space = header.firstIndex(of: " "), let dash = header.firstIndex(of: "-") else { return nil }
-        return Int(header[header.index(after: space)..<dash])
+    /// The first and last byte of `Content-Range: bytes 100-199/1000`.
+    static func contentRange(_ header: String) -> (start: Int, end: Int)? {
+        guard let space = header.firstIndex(of: " "), let dash = header.firstIndex(of: "-"),
+              let slash = header.firstIndex(of: "/"), space < dash, dash < slash,
+              let start = Int(header[header.index(after: space)..<dash]),
+              let end = Int(header[header.index(after: dash)..<slash])
+        else { return nil }
+        return (start, end)
     }
 
     /// The object's size: the `/N` of `Content-Range`, or `Content-Length` of a 200.
     static func totalSize(_ headers: [String: String], status: Int) -> Int? {
         if let range = headers["content-range"], let slash = range.lastIndex(of: "/") {
-            return Int(range[range.index(after: slash)...])
+            return Int(range[range.index(after: slash)...])  // also `bytes */N` of a 416
         }
         return status == 200 ? headers["content-length"].flatMap { Int($0) } : nil
     }

@@ -24,47 +24,48 @@ extension SignedURLDownloader {
 
         let chunk = (total + count - 1) / count
         let ranges = (0..<count).map { ($0 * chunk, min(total, ($0 + 1) * chunk) - 1) }
-        let results = Mutex<[Int: Result<(UInt, Int), StagingError>]>([:])
-        let unusable = Mutex(false)
+        let results = Mutex<[Int: (UInt, Int)]>([:])
+        // The first thing that went wrong: ranges unusable (nil error) or a failure; it stops the rest.
+        let firstProblem = Mutex<(StagingError?, Bool)?>(nil)
         let retryTotal = Mutex(0)
         let etag = state.etag
+        var streamDownloader = self
+        streamDownloader.isCancelled = { firstProblem.withLock { $0 != nil } }
+        let downloader = streamDownloader
         TransferThreads.run(count) { index in
             var stream = TransferState(md5: false, offset: ranges[index].0, end: ranges[index].1, etag: etag)
             var streamRetries = 0
-            let outcome: Result<(UInt, Int), StagingError>
-            if let easy = CurlEasy() {
-                do throws(StagingError) {
-                    if try transfer(easy, url, part, &stream, retries: &streamRetries) {
-                        outcome = .success((stream.sums.adler, stream.have))
-                    } else {
-                        unusable.withLock { $0 = true }
-                        outcome = .failure(.invalidRequest("ranges unusable"))
-                    }
-                } catch {
-                    outcome = .failure(error)
-                }
-            } else {
-                outcome = .failure(.invalidRequest("libcurl could not allocate a handle"))
+            defer { retryTotal.withLock { $0 += streamRetries } }
+            guard let easy = CurlEasy() else {
+                firstProblem.withLock { $0 = $0 ?? (.invalidRequest("libcurl could not allocate a handle"), false) }
+                return
             }
-            retryTotal.withLock { $0 += streamRetries }
-            results.withLock { $0[index] = outcome }
+            do throws(StagingError) {
+                if try downloader.transfer(easy, url, part, &stream, retries: &streamRetries) {
+                    results.withLock { $0[index] = (stream.sums.adler, stream.have) }
+                } else {
+                    firstProblem.withLock { $0 = $0 ?? (nil, true) }
+                }
+            } catch {
+                firstProblem.withLock { $0 = $0 ?? (error, false) }
+            }
         }
         retries += retryTotal.withLock { $0 }
-        if unusable.withLock({ $0 }) { return nil }
+        if let (error, unusable) = firstProblem.withLock({ $0 }) {
+            if unusable {
+                progress?.add(-results.withLock { $0.values.reduce(0) { $0 + $1.1 } })
+                return nil
+            }
+            if let error { throw error }
+        }
 
         var adler: UInt = 1
         var bytes = 0
         let collected = results.withLock { $0 }
         for index in 0..<count {
-            switch collected[index] {
-            case .success(let (sum, length)):
-                adler = adler32_combine(adler, sum, off_t(length))
-                bytes += length
-            case .failure(let error):
-                throw error
-            case nil:
-                throw .invalidRequest("stream \(index) did not report")
-            }
+            guard let (sum, length) = collected[index] else { throw .invalidRequest("stream \(index) did not report") }
+            adler = adler32_combine(adler, sum, off_t(length))
+            bytes += length
         }
         let hex = String(adler & 0xffff_ffff, radix: 16)
         return FileSums(bytes: bytes, adler32: String(repeating: "0", count: 8 - hex.count) + hex,

@@ -27,9 +27,12 @@ struct SignedURLDownloader: Sendable {
     var logger: Logger
     /// Drawn on a terminal; nil otherwise.
     var progress: TransferProgress?
-    /// The slowest rate (bytes/s) a transfer is planned for: one whose size cannot arrive at
-    /// this rate before the signature expires is refused before it starts.
-    var minimumRate: Double = 1_000_000
+    /// The slowest rate (bytes/s) to plan for: when set, a file whose size cannot arrive at this
+    /// rate before the signature expires is refused before it starts. Off by default: stores
+    /// check a signature when a request starts, so a GET begun in time finishes.
+    var minimumRate: Double?
+    /// Set by parallel streams: true once a sibling failed and this stream should stop.
+    var isCancelled: (@Sendable () -> Bool)?
 
     /// Downloads `url` to `destination`, checked against `checksum` and `size` when given, in
     /// `streams` parallel ranges (default: the URL's `nconnections`, else 1).
@@ -37,7 +40,11 @@ struct SignedURLDownloader: Sendable {
                   streams: Int? = nil) throws(StagingError) -> DownloadSummary {
         let start = ContinuousClock.now
         let now = Int(Date().timeIntervalSince1970)
-        if let size { try url.checkTime(for: size, minimumRate: minimumRate, now: now) } else { try url.checkNotExpired(now: now) }
+        if let size, let minimumRate {
+            try url.checkTime(for: size, minimumRate: minimumRate, now: now)
+        } else {
+            try url.checkNotExpired(now: now)
+        }
         let part = try PartFile(destination: destination)
         let wantsMD5 = if case .md5 = checksum { true } else { false }
         var retries = 0
@@ -100,9 +107,15 @@ struct SignedURLDownloader: Sendable {
     /// Runs attempts until the stream is complete; returns false when ranges turned out unusable.
     func transfer(_ easy: CurlEasy, _ url: SignedURL, _ part: PartFile, _ state: inout TransferState,
                   retries: inout Int) throws(StagingError) -> Bool {
-        var failures = 0
+        var failures = 0  // in a row, without progress
+        var total = 0
+        var lastPosition = state.have
         while true {
-            switch try attempt(easy, url, part, &state) {
+            if isCancelled?() ?? false { throw .transfer(url: url.description, attempts: total, last: "cancelled: another stream failed") }
+            let outcome = try attempt(easy, url, part, &state)
+            if state.have > lastPosition { failures = 0 }  // a cut transfer that moved on is not a failure streak
+            lastPosition = state.have
+            switch outcome {
             case .complete:
                 return true
             case .rangesUnsupported(let why):
@@ -117,12 +130,15 @@ struct SignedURLDownloader: Sendable {
             case .retry(let why, let retryAfter):
                 retries += 1
                 failures += 1
-                guard failures < policy.attempts else {
-                    throw .transfer(url: url.description, attempts: failures, last: why)
+                total += 1
+                guard failures < policy.attempts, total < policy.attempts * 5 else {
+                    throw .transfer(url: url.description, attempts: total, last: why)
                 }
                 let wait = policy.delay(beforeAttempt: failures + 1, retryAfter: retryAfter)
                 // A retry after the signature expired would only be refused.
-                try url.checkNotExpired(now: Int(Date().timeIntervalSince1970) + Int(wait.rounded(.up)))
+                if let left = url.secondsLeft(now: Int(Date().timeIntervalSince1970) + Int(wait.rounded(.up))), left <= 0 {
+                    throw .expired(url: url.description, detail: "it expires before the next attempt (\(why))")
+                }
                 logger.notice("transfer interrupted, retrying", metadata: [
                     "url": "\(url)", "why": "\(why)", "at": "\(state.offset + state.have)", "wait_s": "\(wait)",
                 ])

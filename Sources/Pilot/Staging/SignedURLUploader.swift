@@ -69,11 +69,15 @@ struct SignedURLUploader: Sendable {
                 throw SignedURLDownloader.refusal(status: status, body: body, url: url.description)
             case 404:
                 throw .notFound(url: url.description)
-            case let code where code == 0 || RetryPolicy.isRetryable(status: code) || response.code != 0:
-                if RetryPolicy.isTLSVerification(curlCode: response.code) {
-                    throw .tls(url: url.description, message: response.message)
+            case _ where RetryPolicy.isTLSVerification(curlCode: response.code):
+                throw .tls(url: url.description, message: response.message)
+            case _ where response.code != 0:
+                guard RetryPolicy.isRetryable(curlCode: response.code) else {
+                    throw .transfer(url: url.description, attempts: failures + 1, last: response.message)
                 }
-                why = response.code != 0 ? response.message : "HTTP \(code)"
+                why = response.message
+            case let code where RetryPolicy.isRetryable(status: code):
+                why = "HTTP \(code)"
             default:
                 throw .transfer(url: url.description, attempts: failures + 1, last: "HTTP \(status)")
             }

@@ -14,6 +14,9 @@ ETag, a flipped byte, a stall. Every behaviour is chosen by the path prefix and 
     /status/503-twice/NAME      503 SlowDown with Retry-After: 0 to the first two requests, then 200
     /stall/NAME?after=BYTES     sends BYTES, then nothing until the client gives up
     /put/NAME                   PUT stores the body as ROOT/NAME; 201 with ETag "<md5 hex>"
+    /skew/NAME?skew=S           the first resumed range (start > 0) is answered from S bytes earlier
+    /overlong/NAME              a range is served to the end of the file, whatever its end
+    ...?cut=BYTES               any behaviour: the first answer from byte 0 is reset after BYTES
 
 /short and /reset only cut answers whose body starts at offset 0, so a client resuming with
 `Range: bytes=K-` (K > 0) gets a correct 206 and can finish; `bytes=0-0` is never cut either.
@@ -186,7 +189,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         query = urllib.parse.parse_qs(url.query)
         behaviour, name = self.split(url.path)
-        known = {"ok", "short", "reset", "ignore-range", "etag-change", "flip", "status/503-twice", "stall", "put"}
+        known = {"ok", "short", "reset", "ignore-range", "etag-change", "flip", "status/503-twice", "stall", "put",
+                 "skew", "overlong"}
         if behaviour not in known or name is None:
             self.simple(404, b"no such behaviour\n", send_body)
             return
@@ -230,6 +234,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             return
         start, end = wanted if wanted else (0, size - 1)
+        if wanted and behaviour == "overlong":
+            end = size - 1  # ignores where the range was asked to end
+        if wanted and behaviour == "skew" and start > 0 and self.state.count(self.path + "#skew") < 1:
+            start = max(0, start - int(query.get("skew", ["4096"])[0]))  # a resume answered from the wrong byte, once
         length = end - start + 1 if size > 0 else 0
         status = 206 if wanted else 200
 
@@ -240,7 +248,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         # A cut body is only ever the first answer for the file: a resume (start > 0) and a
         # one-byte size probe are served whole.
         cut_at = None
-        if start == 0 and length > 1:
+        if start == 0 and length > 1 and "cut" in query and self.state.count(self.path + "#cut") < 1:
+            cut_at = min(int(query["cut"][0]), length - 1)  # any behaviour: reset the first answer there
+        elif start == 0 and length > 1:
             if behaviour == "short":
                 cut_at = length // 2
             elif behaviour in ("reset", "stall"):
@@ -269,7 +279,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.flush()
         if behaviour == "short":
             self.close_connection = True
-        elif behaviour == "reset":
+        elif behaviour == "reset" or "cut" in query:
             self.reset()
         else:
             self.stall()
