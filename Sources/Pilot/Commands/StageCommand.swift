@@ -90,12 +90,18 @@ struct StageGetCommand: AsyncParsableCommand {
     }
 }
 
-/// `pilot stage put FILE URL`.
+/// `pilot stage put FILE URL`, or `pilot stage put FILE --parts MANIFEST` (S3 multipart).
 struct StagePutCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "put",
-        abstract: "Upload FILE with a PUT to a presigned URL, streaming it and computing its Adler-32.",
-        discussion: "Exit codes as for get: 80 failed after retries, 81 expired, 82 refused, 83 not found, 64 unreadable file."
+        abstract: "Upload FILE with a PUT to a presigned URL, or in parts to presigned part URLs, streaming it and computing its Adler-32.",
+        discussion: """
+            --parts MANIFEST instead of URL: an S3 multipart upload. MANIFEST is a JSON file \
+            {"part_size": N, "parts": ["url1", ...], "complete": "url"}: one presigned upload_part URL \
+            per part, in order, and the presigned complete_multipart_upload POST. Parts are sent one \
+            after the other. Exit codes as for get: 80 failed after retries, 81 expired, 82 refused, \
+            83 not found, 64 unreadable file or bad manifest.
+            """
     )
 
     @OptionGroup var global: GlobalOptions
@@ -103,14 +109,25 @@ struct StagePutCommand: AsyncParsableCommand {
     @Argument(help: "The file to upload.")
     var file: String
 
-    @Argument(help: "The presigned PUT URL (quote it).")
-    var url: String
+    @Argument(help: "The presigned PUT URL (quote it); not with --parts.")
+    var url: String?
+
+    @Option(name: .long, help: "A JSON manifest of presigned part URLs for an S3 multipart upload, instead of URL.")
+    var parts: String?
 
     @Option(name: .long, help: "A CA bundle to trust instead of the system bundle (X509_CERT_DIR still applies).")
     var cacert: String?
 
-    @Flag(name: .long, help: "Print a JSON summary: bytes, seconds, rate, retries, checksum, etag.")
+    @Flag(name: .long, help: "Print a JSON summary: bytes, seconds, rate, retries, checksum, etag (and parts, with --parts).")
     var json = false
+
+    func validate() throws {
+        switch (url, parts) {
+        case (nil, nil): throw ValidationError("give the presigned URL, or --parts MANIFEST")
+        case (.some, .some): throw ValidationError("give the presigned URL or --parts MANIFEST, not both")
+        default: break
+        }
+    }
 
     func run() async throws {
         let context = try CommandContext.make(global: global, label: "pilot.stage")
@@ -118,14 +135,19 @@ struct StagePutCommand: AsyncParsableCommand {
             settings: .fromEnvironment(context.environment, caFile: cacert), logger: context.logger)
         let summary: UploadSummary
         do throws(StagingError) {
-            summary = try uploader.upload(file, to: SignedURL(url))
+            if let parts {
+                summary = try uploader.upload(file, parts: MultipartManifest.load(parts))
+            } else {
+                summary = try uploader.upload(file, to: SignedURL(url ?? ""))
+            }
         } catch {
             throw CommandContext.fail(error)
         }
         if json {
             print(try JSONOutput.encode(summary))
         } else {
-            print("\(file): \(summary.bytes) bytes in \(NodeSummary.format(summary.seconds)) s, \(summary.checksum)")
+            let inParts = summary.parts.map { " in \($0) parts" } ?? ""
+            print("\(file): \(summary.bytes) bytes\(inParts) in \(NodeSummary.format(summary.seconds)) s, \(summary.checksum)")
         }
     }
 }

@@ -110,6 +110,28 @@ extension CurlEasy {
     }
 }
 
+extension CurlEasy {
+    /// Performs a POST with `body` as its content (libcurl copies it). The response body is
+    /// returned, at most 1 MiB of it (a `CompleteMultipartUpload` answer, or an error document).
+    func post(_ request: Request, body: [UInt8]) -> (Response, String) {
+        var answer: [UInt8] = []
+        let limit = 1 << 20
+        var storage = body.isEmpty ? [0] : body  // never a nil pointer, even for an empty body
+        let response = storage.withUnsafeMutableBytes { bytes in
+            perform(request, configure: { handle in
+                _ = pilot_curl_setopt_long(handle, CURLOPT_POST, 1)
+                // The size first: COPYPOSTFIELDS copies that many bytes.
+                _ = pilot_curl_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
+                _ = pilot_curl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, bytes.baseAddress)
+            }, onResponse: { _, _ in }, sink: { chunk in
+                if answer.count < limit { answer.append(contentsOf: chunk.prefix(limit - answer.count)) }
+                return true
+            })
+        }
+        return (response, String(decoding: answer, as: UTF8.self))
+    }
+}
+
 /// The upload's byte source, reached by the read callback.
 private final class UploadContext {
     let source: (UnsafeMutableRawBufferPointer) -> Int?

@@ -13,8 +13,11 @@ struct UploadSummary: Codable, Sendable, Equatable {
     var retries: Int
     /// `ad:` + the Adler-32 of what was sent, computed while reading.
     var checksum: String
-    /// The ETag the store answered with (for S3 a single PUT's ETag is the MD5).
+    /// The ETag the store answered with (for S3 a single PUT's ETag is the MD5; a multipart
+    /// upload's is `md5(concat(part md5s))-N`).
     @EncodedAsNull var etag: String?
+    /// How many parts a multipart upload sent; absent (not in the JSON) for a single PUT.
+    var parts: Int? = nil
 }
 
 /// Uploads one file with a PUT to a presigned URL, streaming it from disk.
@@ -22,6 +25,9 @@ struct UploadSummary: Codable, Sendable, Equatable {
 /// Content-Length is the file's size; the Adler-32 for the output report is computed as the bytes
 /// are read, with no second pass. A failed attempt is retried whole (a truncated PUT leaves the
 /// old object untouched); an expired or refused signature is not retried.
+///
+/// `upload(_:parts:)` does an S3 multipart upload with presigned part URLs
+/// (SignedURLUploader+Multipart.swift).
 struct SignedURLUploader: Sendable {
     var settings: CurlSettings
     var policy = RetryPolicy()
@@ -31,40 +37,70 @@ struct SignedURLUploader: Sendable {
     func upload(_ path: String, to url: SignedURL) throws(StagingError) -> UploadSummary {
         let start = ContinuousClock.now
         try url.checkNotExpired(now: Int(Date().timeIntervalSince1970))
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .invalidRequest("cannot read \(SystemCallError.last("open", path: path))") }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .invalidRequest("cannot read \(SystemCallError.last("fstat", path: path))") }
-        let size = Int(info.st_size)
+        let file = try OpenedFile(path)
+        defer { close(file.fd) }
         guard let easy = CurlEasy() else { throw .invalidRequest("libcurl could not allocate a handle") }
+        var sums = StreamingChecksums(md5: false)
+        var retries = 0
+        let response = try put(file, offset: 0, length: file.size, to: url, easy: easy, sums: &sums, retries: &retries)
+        let seconds = SignedURLDownloader.seconds(ContinuousClock.now - start)
+        return UploadSummary(
+            bytes: file.size, seconds: seconds, rate: seconds > 0 ? Double(file.size) / seconds : 0, retries: retries,
+            checksum: "ad:\(sums.adler32Hex)", etag: response.headers["etag"].map { $0.filter { $0 != "\"" } })
+    }
 
+    /// A file open for reading, and its size.
+    struct OpenedFile {
+        let path: String
+        let fd: Int32
+        let size: Int
+
+        init(_ path: String) throws(StagingError) {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw .invalidRequest("cannot read \(SystemCallError.last("open", path: path))") }
+            var info = stat()
+            guard fstat(fd, &info) == 0 else {
+                let error = SystemCallError.last("fstat", path: path)
+                close(fd)
+                throw .invalidRequest("cannot read \(error)")
+            }
+            self.path = path
+            self.fd = fd
+            self.size = Int(info.st_size)
+        }
+    }
+
+    /// PUTs bytes `[offset, offset + length)` of `file` to `url`, read with pread and added to
+    /// `sums` as they go; returns the 2xx response. A failed attempt is retried whole (the sums
+    /// restart from where they were), up to the policy's attempts; `retries` counts them.
+    func put(_ file: OpenedFile, offset: Int, length: Int, to url: SignedURL, easy: CurlEasy,
+             sums: inout StreamingChecksums, retries: inout Int) throws(StagingError) -> CurlEasy.Response {
         var failures = 0
         while true {
-            var sums = StreamingChecksums(md5: false)
-            var offset = 0
+            var attempt = sums
+            var sent = 0
             var readError: Int32?
-            let (response, body) = easy.put(CurlEasy.Request(url: url.url, settings: settings), size: size) { buffer in
-                let n = pread(fd, buffer.baseAddress, buffer.count, off_t(offset))
+            let (response, body) = easy.put(CurlEasy.Request(url: url.url, settings: settings), size: length) { buffer in
+                let wanted = min(buffer.count, length - sent)
+                guard wanted > 0 else { return 0 }
+                let n = pread(file.fd, buffer.baseAddress, wanted, off_t(offset + sent))
                 guard n >= 0 else {
                     readError = errno
                     return nil
                 }
-                sums.update(UnsafeRawBufferPointer(rebasing: buffer.prefix(n)))
-                offset += n
+                attempt.update(UnsafeRawBufferPointer(rebasing: buffer.prefix(n)))
+                sent += n
                 return n
             }
             if let readError {
-                throw .invalidRequest("cannot read \(SystemCallError(call: "pread", path: path, errno: readError))")
+                throw .invalidRequest("cannot read \(SystemCallError(call: "pread", path: file.path, errno: readError))")
             }
             let status = response.status
             let why: String
             switch status {
-            case 200...299 where response.code == 0 && offset == size:
-                let seconds = SignedURLDownloader.seconds(ContinuousClock.now - start)
-                return UploadSummary(
-                    bytes: size, seconds: seconds, rate: seconds > 0 ? Double(size) / seconds : 0, retries: failures,
-                    checksum: "ad:\(sums.adler32Hex)", etag: response.headers["etag"].map { $0.filter { $0 != "\"" } })
+            case 200...299 where response.code == 0 && sent == length:
+                sums = attempt
+                return response
             case 400, 403:
                 throw SignedURLDownloader.refusal(status: status, body: body, url: url.description)
             case 404:
@@ -85,6 +121,7 @@ struct SignedURLUploader: Sendable {
             guard failures < policy.attempts else {
                 throw .transfer(url: url.description, attempts: failures, last: why)
             }
+            retries += 1
             let wait = policy.delay(beforeAttempt: failures + 1, retryAfter: response.headers["retry-after"])
             logger.notice("upload interrupted, retrying", metadata: ["url": "\(url)", "why": "\(why)", "wait_s": "\(wait)"])
             RetryPolicy.sleep(seconds: wait)

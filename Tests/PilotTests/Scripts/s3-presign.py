@@ -13,6 +13,11 @@ Run with the LocalStack venv's python (scripts/install-localstack.sh installs bo
         stores FILE at K (header-signed; LocalStack does not check those) and prints the ETag.
     s3-presign.py --endpoint URL --bucket B --key K --get-object FILE
         writes the object to FILE; exits 3 when there is no such key.
+    s3-presign.py --endpoint URL --bucket B --key K --multipart N [--expires S] [--signed-at EPOCH]
+        creates a multipart upload at K (create_multipart_upload) and presigns upload_part for part
+        numbers 1..N and complete_multipart_upload (a POST), as a service holding the credentials
+        would; prints JSON {"upload_id": ID, "parts": [url1, ...], "complete": url}. --signed-at
+        applies to the part URLs only (an expired part, the completion still valid).
     s3-presign.py --endpoint URL --bucket B --delete-bucket
         deletes every object in the bucket, then the bucket; no error if it is already gone.
 
@@ -23,6 +28,7 @@ import argparse
 import contextlib
 import datetime
 import importlib
+import json
 import sys
 from unittest import mock
 
@@ -46,8 +52,12 @@ def client(endpoint):
 
 def presign(s3, bucket, key, method, expires, signed_at):
     operation = {"get": "get_object", "put": "put_object"}[method]
-    params = {"Bucket": bucket, "Key": key}
+    return presign_operation(s3, operation, {"Bucket": bucket, "Key": key}, expires, signed_at)
+
+
+def presign_operation(s3, operation, params, expires, signed_at, http_method=None):
     if signed_at is None:
+        return s3.generate_presigned_url(operation, Params=params, ExpiresIn=expires, HttpMethod=http_method)
         return s3.generate_presigned_url(operation, Params=params, ExpiresIn=expires)
     when = datetime.datetime.fromtimestamp(signed_at, datetime.timezone.utc)
 
@@ -59,7 +69,19 @@ def presign(s3, bucket, key, method, expires, signed_at):
     with contextlib.ExitStack() as patches:
         for module in signer_modules():
             patches.enter_context(mock.patch.object(module, "get_current_datetime", clock))
-        return s3.generate_presigned_url(operation, Params=params, ExpiresIn=expires)
+        return s3.generate_presigned_url(operation, Params=params, ExpiresIn=expires, HttpMethod=http_method)
+
+
+def multipart(s3, bucket, key, count, expires, signed_at):
+    """Creates the upload and presigns its parts and its completion."""
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    base = {"Bucket": bucket, "Key": key, "UploadId": upload_id}
+    parts = [
+        presign_operation(s3, "upload_part", dict(base, PartNumber=number), expires, signed_at)
+        for number in range(1, count + 1)
+    ]
+    complete = presign_operation(s3, "complete_multipart_upload", base, expires, None, "POST")
+    return {"upload_id": upload_id, "parts": parts, "complete": complete}
 
 
 def signer_modules():
@@ -84,6 +106,7 @@ def main():
     modes.add_argument("--delete-bucket", action="store_true")
     modes.add_argument("--put-object", metavar="FILE")
     modes.add_argument("--get-object", metavar="FILE")
+    modes.add_argument("--multipart", metavar="N", type=int)
     options = parser.parse_args()
     s3 = client(options.endpoint)
 
@@ -118,6 +141,10 @@ def main():
             if error.response["Error"]["Code"] in ("404", "NoSuchKey"):
                 return 3
             raise
+        return 0
+    if options.multipart is not None:
+        print(json.dumps(multipart(s3, options.bucket, options.key, options.multipart, options.expires,
+                                   options.signed_at)))
         return 0
     if not options.method:
         parser.error("--method is required to presign")

@@ -140,6 +140,92 @@ struct StageS3Tests {
         expectNoSignature(in: result, of: url)
     }
 
+    // MARK: - Multipart uploads with presigned part URLs (STAGING.md §4)
+
+    @Test("--parts: a 12 MiB file in 3 parts (5, 5, 2 MiB) reads back identical; the ETag is md5(part md5s)-3")
+    func multipartPut() throws {
+        let s3 = try LocalStackS3.shared()
+        let scratch = try Scratch()
+        let partSize = 5 << 20
+        let bytes = StagingServers.seededBytes(count: 12 << 20, seed: 18)
+        let local = scratch.path("big.root")
+        try Data(bytes).write(to: URL(fileURLWithPath: local))
+        let upload = try s3.multipartUpload(key: "out/multipart.root", parts: 3)
+        let manifest = try writeManifest(scratch, partSize: partSize, parts: upload.parts, complete: upload.complete)
+        let logStart = s3.log.utf8.count
+
+        let result = try PilotBinary.run(["stage", "put", local, "--parts", manifest, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let partMD5s = stride(from: 0, to: bytes.count, by: partSize).flatMap { start in
+            TestChecksums.md5(Array(bytes[start..<min(bytes.count, start + partSize)]))
+        }
+        #expect(json["etag"] as? String == TestChecksums.md5Hex(partMD5s) + "-3")
+        #expect(json["checksum"] as? String == "ad:" + TestChecksums.adler32Hex(bytes))
+        #expect(json["bytes"] as? Int == bytes.count)
+        #expect(json["parts"] as? Int == 3)
+        #expect(json["retries"] as? Int == 0)
+        #expect(try s3.object(key: "out/multipart.root") == Data(bytes))
+        let requests = s3.requests(since: logStart)
+        #expect(requests.filter { $0.hasPrefix("UploadPart => 200") }.count == 3, "\(requests)")
+        #expect(requests.contains { $0.hasPrefix("CompleteMultipartUpload => 200") }, "\(requests)")
+        for url in upload.parts + [upload.complete] { expectNoSignature(in: result, of: url) }
+    }
+
+    @Test("--parts: a manifest whose part count does not fit the file exits 64 before any request")
+    func multipartWrongPartCount() throws {
+        let s3 = try LocalStackS3.shared()
+        let scratch = try Scratch()
+        let local = scratch.path("big.root")
+        try Data(StagingServers.seededBytes(count: 12 << 20, seed: 19)).write(to: URL(fileURLWithPath: local))
+        let upload = try s3.multipartUpload(key: "out/multipart-count.root", parts: 2)
+        let manifest = try writeManifest(scratch, partSize: 5 << 20, parts: upload.parts, complete: upload.complete)
+        let logStart = s3.log.utf8.count
+
+        let result = try PilotBinary.run(["stage", "put", local, "--parts", manifest])
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.contains("2 part URLs") && result.stderr.contains("needs 3"), "\(result.stderr)")
+        #expect(s3.requests(since: logStart).isEmpty)
+
+        let small = try writeManifest(scratch, partSize: 1 << 20, parts: Array(repeating: upload.parts[0], count: 12),
+                                      complete: upload.complete)
+        let tooSmall = try PilotBinary.run(["stage", "put", local, "--parts", small])
+        #expect(tooSmall.status == 64, "\(tooSmall.stderr)")
+        #expect(tooSmall.stderr.contains("5 MiB"), "\(tooSmall.stderr)")
+    }
+
+    @Test("--parts: an expired part URL exits 81 and nothing is stored")
+    func multipartExpiredPart() throws {
+        let s3 = try LocalStackS3.shared()
+        let scratch = try Scratch()
+        let local = scratch.path("big.root")
+        try Data(StagingServers.seededBytes(count: 7 << 20, seed: 20)).write(to: URL(fileURLWithPath: local))
+        let now = Int(Date().timeIntervalSince1970)
+        let upload = try s3.multipartUpload(key: "out/multipart-expired.root", parts: 2, expires: 60, signedAt: now - 3600)
+        let manifest = try writeManifest(scratch, partSize: 5 << 20, parts: upload.parts, complete: upload.complete)
+
+        let result = try PilotBinary.run(["stage", "put", local, "--parts", manifest])
+        #expect(result.status == 81, "\(result.stderr)")
+        #expect(try s3.object(key: "out/multipart-expired.root") == nil)
+        for url in upload.parts { expectNoSignature(in: result, of: url) }
+
+        // S3's own 403 for an expiry pilot cannot read from the URL (as with a skewed clock).
+        let hidden = upload.parts.map { $0.replacingOccurrences(of: "X-Amz-Date=", with: "X-Amz-%44ate=") }
+        let serverSide = try writeManifest(scratch, partSize: 5 << 20, parts: hidden, complete: upload.complete)
+        let logStart = s3.log.utf8.count
+        let atServer = try PilotBinary.run(["stage", "put", local, "--parts", serverSide])
+        #expect(atServer.status == 81, "\(atServer.stderr)")
+        #expect(s3.requests(since: logStart) == ["UploadPart => 403 (AccessDenied)"])
+    }
+
+    /// Writes the manifest a signing service would hand out; returns its path.
+    private func writeManifest(_ scratch: Scratch, partSize: Int, parts: [String], complete: String) throws -> String {
+        let path = scratch.path("manifest-\(UUID().uuidString).json")
+        let json: [String: Any] = ["part_size": partSize, "parts": parts, "complete": complete]
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
     /// Neither output holds the signature: every `X-Amz-Signature=` is followed by `REDACTED`.
     private func expectNoSignature(in result: PilotBinary.Result, of url: String,
                                    sourceLocation: SourceLocation = #_sourceLocation) {

@@ -129,6 +129,22 @@ final class LocalStackS3: Sendable {
         return try helper(arguments).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// A multipart upload created at `key` with `parts` presigned `upload_part` URLs (part numbers
+    /// 1...parts, signed at `signedAt`, default now) and a presigned `complete_multipart_upload`
+    /// POST (signed now), as a service holding the credentials would hand them out.
+    func multipartUpload(key: String, parts: Int, expires: Int = 600, signedAt: Int? = nil) throws
+        -> (uploadID: String, parts: [String], complete: String)
+    {
+        var arguments = ["--key", key, "--multipart", String(parts), "--expires", String(expires)]
+        if let signedAt { arguments += ["--signed-at", String(signedAt)] }
+        let output = try helper(arguments)
+        guard let json = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any],
+              let uploadID = json["upload_id"] as? String, let urls = json["parts"] as? [String],
+              let complete = json["complete"] as? String
+        else { throw Failure.helperFailed(arguments, status: 0, output: output) }
+        return (uploadID, urls, complete)
+    }
+
     /// The bytes stored at `key`, or nil when there is no such object.
     func object(key: String) throws -> Data? {
         let file = directory + "/get-" + UUID().uuidString
