@@ -48,7 +48,7 @@ struct DeadlineRunner: Sendable {
         return nil
     }
 
-    /// Runs it with the arguments; returns by the deadline plus `killGrace` plus one second, always.
+    /// Runs it with the arguments; returns by the deadline plus `killGrace` plus two seconds, always.
     ///
     /// At the deadline the run is cancelled, which makes Subprocess tear the child's process
     /// group down (SIGTERM, then SIGKILL after `killGrace`; or SIGKILL to the child alone when
@@ -62,7 +62,7 @@ struct DeadlineRunner: Sendable {
         return await withTaskCancellationHandler {
             if let outcome = await Self.value(of: process, within: timeout) { return outcome }
             process.cancel()
-            _ = await Self.value(of: process, within: (killGrace ?? .zero) + .seconds(1))
+            _ = await Self.value(of: process, within: (killGrace ?? .zero) + .seconds(2))
             return .timedOut
         } onCancel: {
             process.cancel()
