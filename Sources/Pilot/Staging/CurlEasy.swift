@@ -25,6 +25,8 @@ final class CurlEasy {
         var message: String
         /// The sink refused more bytes (its own error ends the transfer).
         var abortedBySink: Bool
+        /// The HTTP version spoken: `1.0`, `1.1`, `2` or `3`; nil when no response came.
+        var httpVersion: String?
     }
 
     private let handle: UnsafeMutableRawPointer
@@ -79,11 +81,15 @@ final class CurlEasy {
         }
         var status = 0
         _ = pilot_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        var version = 0
+        _ = pilot_curl_getinfo_long(handle, CURLINFO_HTTP_VERSION, &version)
         let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let message = code == CURLE_OK ? "" : (detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)
         return Response(
             status: status, headers: context.headers, code: Int(code.rawValue),
-            message: Redactor.redact(message.trimmed), abortedBySink: context.sinkRefused
+            message: Redactor.redact(message.trimmed), abortedBySink: context.sinkRefused,
+            httpVersion: [CURL_HTTP_VERSION_1_0: "1.0", CURL_HTTP_VERSION_1_1: "1.1",
+                          CURL_HTTP_VERSION_2_0: "2", CURL_HTTP_VERSION_3: "3"][version]
         )
     }
 }

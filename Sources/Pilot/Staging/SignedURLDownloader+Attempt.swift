@@ -11,6 +11,8 @@ struct TransferState {
     var etag: String?
     /// The object's full size, from `Content-Range` or `Content-Length`.
     var total: Int?
+    /// The HTTP version the server answered with.
+    var httpVersion: String?
     let wantsMD5: Bool
 
     init(md5: Bool, offset: Int = 0, end: Int? = nil, etag: String? = nil) {
@@ -113,6 +115,7 @@ extension SignedURLDownloader {
                 return !overflow
             })
         state = current
+        state.httpVersion = response.httpVersion ?? state.httpVersion
         if let failure { throw failure }
         if let unusableRange { return .rangesUnsupported(unusableRange) }
         if let restartNeeded { return .restart(restartNeeded) }

@@ -69,6 +69,6 @@ extension SignedURLDownloader {
         }
         let hex = String(adler & 0xffff_ffff, radix: 16)
         return FileSums(bytes: bytes, adler32: String(repeating: "0", count: 8 - hex.count) + hex,
-                        md5: md5 ? try part.readBackMD5() : nil)
+                        md5: md5 ? try part.readBackMD5() : nil, httpVersion: state.httpVersion)
     }
 }

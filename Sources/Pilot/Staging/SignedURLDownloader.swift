@@ -13,6 +13,13 @@ struct DownloadSummary: Codable, Sendable, Equatable {
     var checksum: String
     /// The MD5, when one was asked for.
     @EncodedAsNull var md5: String?
+    /// The HTTP version of the last response (`1.1`, `2`): HTTP/2 is negotiated over TLS.
+    @EncodedAsNull var httpVersion: String?
+
+    enum CodingKeys: String, CodingKey {
+        case bytes, seconds, rate, streams, retries, checksum, md5
+        case httpVersion = "http_version"
+    }
 }
 
 /// Downloads one object over a signed URL into a verified file.
@@ -84,7 +91,8 @@ struct SignedURLDownloader: Sendable {
             let seconds = Self.seconds(ContinuousClock.now - start)
             return DownloadSummary(
                 bytes: file.bytes, seconds: seconds, rate: seconds > 0 ? Double(file.bytes) / seconds : 0,
-                streams: parallel, retries: retries, checksum: "ad:\(file.adler32)", md5: file.md5)
+                streams: parallel, retries: retries, checksum: "ad:\(file.adler32)", md5: file.md5,
+                httpVersion: file.httpVersion)
         }
     }
 
@@ -93,6 +101,7 @@ struct SignedURLDownloader: Sendable {
         var bytes: Int
         var adler32: String
         var md5: String?
+        var httpVersion: String?
     }
 
     /// One stream from byte 0 to the end, resumed and restarted as needed.
@@ -101,7 +110,8 @@ struct SignedURLDownloader: Sendable {
         var state = TransferState(md5: md5)
         try part.truncate(to: 0)
         _ = try transfer(easy, url, part, &state, retries: &retries)
-        return FileSums(bytes: state.have, adler32: state.sums.adler32Hex, md5: state.sums.finishMD5())
+        return FileSums(bytes: state.have, adler32: state.sums.adler32Hex, md5: state.sums.finishMD5(),
+                        httpVersion: state.httpVersion)
     }
 
     /// Runs attempts until the stream is complete; returns false when ranges turned out unusable.

@@ -121,7 +121,7 @@ http {
 
     server {
         listen 127.0.0.1:$http_port;
-        listen 127.0.0.1:$https_port ssl;
+        listen 127.0.0.1:$https_port ssl http2;
         server_name 127.0.0.1 localhost;
         ssl_certificate $dir/tls/cert.pem;
         ssl_certificate_key $dir/tls/key.pem;

@@ -38,6 +38,8 @@ struct StageGetCommandTests {
             #expect(result.status == 0, "\(result.stderr)")
             #expect(json["checksum"] as? String == "ad:\(file.adler32)")
             #expect(json["bytes"] as? Int == file.size)
+            // nginx offers HTTP/2 on its TLS port, and libcurl (with nghttp2) takes it there.
+            #expect(json["http_version"] as? String == (tls ? "2" : "1.1"))
             #expect(FileManager.default.contentsEqual(atPath: out, andPath: file.localPath))
             #expect(!FileManager.default.fileExists(atPath: out + ".part"))
             noSecrets(result, servers.signedURL(path: file.path, tls: tls))
