@@ -161,28 +161,10 @@ extension SignedURLUploader {
                 throw SignedURLDownloader.refusal(status: status, body: answer, url: url.description)
             case 403:
                 throw SignedURLDownloader.refusal(status: status, body: answer, url: url.description)
-            case 404:
-                throw .notFound(url: url.description)
-            case _ where RetryPolicy.isTLSVerification(curlCode: response.code):
-                throw .tls(url: url.description, message: response.message)
-            case _ where response.code != 0:
-                guard RetryPolicy.isRetryable(curlCode: response.code) else {
-                    throw .transfer(url: url.description, attempts: failures + 1, last: response.message)
-                }
-                why = response.message
-            case let code where RetryPolicy.isRetryable(status: code):
-                why = "HTTP \(code)"
             default:
-                throw .transfer(url: url.description, attempts: failures + 1, last: "HTTP \(status)")
+                why = try Self.retryReason(response, url: url, attempt: failures + 1)
             }
-            failures += 1
-            guard failures < policy.attempts else {
-                throw .transfer(url: url.description, attempts: failures, last: why)
-            }
-            retries += 1
-            let wait = policy.delay(beforeAttempt: failures + 1, retryAfter: response.headers["retry-after"])
-            logger.notice("completion failed, retrying", metadata: ["url": "\(url)", "why": "\(why)", "wait_s": "\(wait)"])
-            RetryPolicy.sleep(seconds: wait)
+            try backOff("completion failed, retrying", why: why, response: response, url: url, failures: &failures, retries: &retries)
         }
     }
 

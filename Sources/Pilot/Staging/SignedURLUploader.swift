@@ -103,28 +103,43 @@ struct SignedURLUploader: Sendable {
                 return response
             case 400, 403:
                 throw SignedURLDownloader.refusal(status: status, body: body, url: url.description)
-            case 404:
-                throw .notFound(url: url.description)
-            case _ where RetryPolicy.isTLSVerification(curlCode: response.code):
-                throw .tls(url: url.description, message: response.message)
-            case _ where response.code != 0:
-                guard RetryPolicy.isRetryable(curlCode: response.code) else {
-                    throw .transfer(url: url.description, attempts: failures + 1, last: response.message)
-                }
-                why = response.message
-            case let code where RetryPolicy.isRetryable(status: code):
-                why = "HTTP \(code)"
             default:
-                throw .transfer(url: url.description, attempts: failures + 1, last: "HTTP \(status)")
+                why = try Self.retryReason(response, url: url, attempt: failures + 1)
             }
-            failures += 1
-            guard failures < policy.attempts else {
-                throw .transfer(url: url.description, attempts: failures, last: why)
-            }
-            retries += 1
-            let wait = policy.delay(beforeAttempt: failures + 1, retryAfter: response.headers["retry-after"])
-            logger.notice("upload interrupted, retrying", metadata: ["url": "\(url)", "why": "\(why)", "wait_s": "\(wait)"])
-            RetryPolicy.sleep(seconds: wait)
+            try backOff("upload interrupted, retrying", why: why, response: response, url: url, failures: &failures, retries: &retries)
         }
+    }
+
+    /// Why a failed request is worth another attempt; throws what no attempt can fix: 404, an
+    /// untrusted certificate, a permanent libcurl error or HTTP status.
+    static func retryReason(_ response: CurlEasy.Response, url: SignedURL, attempt: Int) throws(StagingError) -> String {
+        if response.status == 404 { throw .notFound(url: url.description) }
+        if RetryPolicy.isTLSVerification(curlCode: response.code) {
+            throw .tls(url: url.description, message: response.message)
+        }
+        if response.code != 0 {
+            guard RetryPolicy.isRetryable(curlCode: response.code) else {
+                throw .transfer(url: url.description, attempts: attempt, last: response.message)
+            }
+            return response.message
+        }
+        guard RetryPolicy.isRetryable(status: response.status) else {
+            throw .transfer(url: url.description, attempts: attempt, last: "HTTP \(response.status)")
+        }
+        return "HTTP \(response.status)"
+    }
+
+    /// Counts a failure and waits before the next attempt (`Retry-After` first); throws when the
+    /// attempts are used up.
+    func backOff(_ message: Logger.Message, why: String, response: CurlEasy.Response, url: SignedURL,
+                 failures: inout Int, retries: inout Int) throws(StagingError) {
+        failures += 1
+        guard failures < policy.attempts else {
+            throw .transfer(url: url.description, attempts: failures, last: why)
+        }
+        retries += 1
+        let wait = policy.delay(beforeAttempt: failures + 1, retryAfter: response.headers["retry-after"])
+        logger.notice(message, metadata: ["url": "\(url)", "why": "\(why)", "wait_s": "\(wait)"])
+        RetryPolicy.sleep(seconds: wait)
     }
 }
