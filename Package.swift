@@ -22,9 +22,15 @@ let package = Package(
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // Linux headers the Glibc module lacks (statfs, xattr); nothing to link.
         .systemLibrary(name: "CLinux"),
+        // The in-container set-up (namespaces, mounts, pivot_root, seccomp, init): C, because no
+        // Swift may run between fork and exec (Sources/Payload/Runtime, CONTAINERS.md section 4).
+        .target(name: "CContainerInit"),
         .target(
             name: "Payload",
-            dependencies: ["CSeccomp"]
+            dependencies: [
+                "CSeccomp", "CArchive", "CContainerInit",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .executableTarget(
             name: "Pilot",
@@ -38,7 +44,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PilotTests",
-            dependencies: ["Pilot"],
+            dependencies: ["Pilot", "Payload"],
             exclude: ["Scripts"]
         ),
     ]

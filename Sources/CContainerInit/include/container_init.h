@@ -1,0 +1,16 @@
+#ifndef PILOT_CONTAINER_INIT_H
+#define PILOT_CONTAINER_INIT_H
+
+// Entry points the pilot calls from main before any Swift concurrency starts, so the process is
+// still single-threaded (unshare(CLONE_NEWUSER) refuses a threaded caller) and nothing but C runs
+// between fork and exec. Both return only on a usage error; otherwise they exit or exec.
+
+// `pilot __container-init`: reads the launch plan from fd 3 (see Sources/Payload/Runtime/LaunchPlan.swift),
+// builds the container and runs the payload in it; exits with the payload's status.
+int pilot_container_init_main(int argc, char **argv);
+
+// `pilot __seccomp-exec BPF_FILE CMD [ARG...]`: sets no_new_privs, loads the BPF program in
+// BPF_FILE and execs CMD (searched in PATH). Used inside an apptainer container.
+int pilot_seccomp_exec_main(int argc, char **argv);
+
+#endif
