@@ -23,6 +23,9 @@ packages=(
     file time hyperfine
     # The CVMFS tests' double: a FUSE file system in Python that serves the magic xattrs.
     fuse3 python3-fusepy attr
+    # The payload runtime's tests: a busybox rootfs as the image, bubblewrap as the benchmark's
+    # yardstick and under the stand-in apptainer, newuidmap for the unprivileged runs.
+    busybox-static bubblewrap uidmap
     nginx openssl curl  # staging tests: nginx with secure_link, dav and ssl; a self-signed certificate; curl drives them
 )
 
