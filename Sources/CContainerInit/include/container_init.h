@@ -13,4 +13,8 @@ int pilot_container_init_main(int argc, char **argv);
 // BPF_FILE and execs CMD (searched in PATH). Used inside an apptainer container.
 int pilot_seccomp_exec_main(int argc, char **argv);
 
+// GNU calls the Swift Glibc module does not import.
+int pilot_pipe_cloexec(int fds[2]);           // pipe2(fds, O_CLOEXEC)
+int pilot_memfd_cloexec(const char *name);    // memfd_create(name, MFD_CLOEXEC)
+
 #endif

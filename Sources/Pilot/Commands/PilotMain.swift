@@ -1,4 +1,5 @@
 import Dispatch
+import Payload
 
 /// The process's entry point: runs `PilotCommand` on the concurrency runtime from a synchronous
 /// `main`.
@@ -9,6 +10,8 @@ import Dispatch
 @main
 enum PilotMain {
     static func main() {
+        // `__container-init` and `__seccomp-exec` run C in this still single-threaded process.
+        InternalEntry.dispatch()
         let done = DispatchSemaphore(value: 0)
         // A plain Task would inherit the main actor, whose only thread is the one waiting here.
         Task(executorPreference: globalConcurrentExecutor) {
