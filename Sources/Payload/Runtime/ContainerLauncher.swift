@@ -27,15 +27,19 @@ public struct ContainerLauncher: Sendable {
     }
 
     /// Spawns the set-up process and waits until the payload has started (or the set-up failed).
-    public func start(_ plan: LaunchPlan) throws(ContainerError) -> ContainerProcess {
-        let bytes = try plan.encoded()
-        let planFD = try Self.memfd(bytes)
+    /// `cleanup` runs once the set-up process is gone (removing its staging directory).
+    public func start(_ plan: LaunchPlan, cleanup: @escaping @Sendable () -> Void = {}) throws(ContainerError) -> ContainerProcess {
+        let bytes: [UInt8]
+        do { bytes = try plan.encoded() } catch { cleanup(); throw error }
+        let planFD: Int32
+        do { planFD = try Self.memfd(bytes) } catch { cleanup(); throw error }
         defer { close(planFD) }
         var status: [Int32] = [0, 0], lifeline: [Int32] = [0, 0]
-        guard pilot_pipe_cloexec(&status) == 0 else { throw .spawnFailed(call: "pipe2", errno: errno) }
+        guard pilot_pipe_cloexec(&status) == 0 else { cleanup(); throw .spawnFailed(call: "pipe2", errno: errno) }
         guard pilot_pipe_cloexec(&lifeline) == 0 else {
             let saved = errno
             close(status[0]); close(status[1])
+            cleanup()
             throw .spawnFailed(call: "pipe2", errno: saved)
         }
         // Above 9 so that dup2 onto 3, 4, 5 always copies (dup2 of a fd onto itself keeps CLOEXEC).
@@ -47,9 +51,10 @@ public struct ContainerLauncher: Sendable {
             pid = try spawn(fds: high)
         } catch {
             close(status[0]); close(lifeline[1])
+            cleanup()
             throw error
         }
-        let process = ContainerProcess(pid: pid, statusFD: status[0], lifelineFD: lifeline[1], startedAt: started)
+        let process = ContainerProcess(pid: pid, statusFD: status[0], lifelineFD: lifeline[1], startedAt: started, cleanup: cleanup)
         try process.awaitStart(command: plan.command.first ?? "")
         return process
     }

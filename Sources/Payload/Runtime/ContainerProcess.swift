@@ -11,6 +11,7 @@ public final class ContainerProcess: Sendable {
     private let statusFD: Int32
     private let lifelineFD: Int32
     private let startedAt: Double
+    private let cleanup: @Sendable () -> Void
     private let state = Mutex(State())
 
     private struct State {
@@ -19,8 +20,9 @@ public final class ContainerProcess: Sendable {
         var finished: ContainerExit?
     }
 
-    init(pid: pid_t, statusFD: Int32, lifelineFD: Int32, startedAt: Double) {
+    init(pid: pid_t, statusFD: Int32, lifelineFD: Int32, startedAt: Double, cleanup: @escaping @Sendable () -> Void) {
         self.pid = pid
+        self.cleanup = cleanup
         self.statusFD = statusFD
         self.lifelineFD = lifelineFD
         self.startedAt = startedAt
@@ -37,10 +39,12 @@ public final class ContainerProcess: Sendable {
             if line.hasPrefix("started") { return }
             if line.hasPrefix("error ") {
                 reapQuietly()
+                cleanup()
                 throw Self.error(from: line, command: command)
             }
         }
         let status = reapQuietly()
+        cleanup()
         throw .setupVanished("exit status \(status) before the payload started")
     }
 
@@ -63,6 +67,7 @@ public final class ContainerProcess: Sendable {
             if line.hasPrefix("result ") { result = Self.parseResult(line) }
         }
         let status = reapQuietly()
+        cleanup()
         let wall = ContainerLauncher.monotonicSeconds() - startedAt
         var exit = result ?? ContainerExit(termination: ContainerExit.termination(waitStatus: status), wallSeconds: 0)
         exit.wallSeconds = wall

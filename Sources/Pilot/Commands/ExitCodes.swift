@@ -31,6 +31,12 @@ enum PilotExitCode: Int32, CaseIterable, Sendable {
     case checksumMismatch = 84
     /// The destination cannot be written (disk full, permissions).
     case cannotWrite = 85
+    /// `pilot exec`: the container could not be set up (namespaces, mounts, image); docker's code.
+    case containerFailed = 125
+    /// `pilot exec`: the command exists in the image but cannot be executed.
+    case commandNotExecutable = 126
+    /// `pilot exec`: the command is not in the image.
+    case commandNotFound = 127
 
     /// The code as swift-argument-parser's `ExitCode`.
     var exitCode: ExitCode { ExitCode(rawValue) }
