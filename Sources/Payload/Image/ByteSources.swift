@@ -38,6 +38,7 @@ final class MemorySource: ByteSource {
     private let bytes: [UInt8]
     private var offset = 0
 
+    /// A source reading `bytes` from the start.
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(ArchiveFailure) -> Int {
@@ -58,6 +59,7 @@ final class HashingSource: ByteSource {
     /// Bytes read so far.
     private(set) var count: Int64 = 0
 
+    /// A source hashing what it reads from `source`.
     init(_ source: ByteSource) { self.source = source }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(ArchiveFailure) -> Int {

@@ -6,6 +6,7 @@ import Musl
 
 /// What `lstat` finds at a path (symlinks are never followed).
 enum FileKind: Equatable {
+    /// Nothing there (or a parent is not a directory); the others are the file types.
     case missing, directory, symlink, regular, other
 }
 

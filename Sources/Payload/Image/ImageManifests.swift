@@ -4,15 +4,21 @@
 
 /// `oci-layout` at the top of an OCI image layout.
 struct OCILayoutMarker: Decodable {
+    /// `1.0.0` for every layout written so far.
     var imageLayoutVersion: String
 }
 
 /// A content descriptor: what a blob is, its digest and size.
 struct OCIDescriptor: Decodable, Equatable {
+    /// What the blob is (index, manifest, layer); optional in old documents.
     var mediaType: String?
+    /// `algorithm:hex`.
     var digest: String
+    /// The blob's size in bytes.
     var size: Int64?
+    /// For a manifest listed in an index: the platform it was built for.
     var platform: OCIPlatform?
+    /// Free-form labels (BuildKit marks attestations here).
     var annotations: [String: String]?
 
     /// BuildKit lists attestations (SBOM, provenance) as manifests for `unknown/unknown`.
@@ -23,8 +29,11 @@ struct OCIDescriptor: Decodable, Equatable {
 
 /// The platform a manifest in an index was built for.
 struct OCIPlatform: Decodable, Equatable, CustomStringConvertible {
+    /// `amd64`, `arm64`, …
     var architecture: String
+    /// `linux` for every image pilot can run.
     var os: String
+    /// `v8` and the like, for ARM.
     var variant: String?
 
     var description: String { "\(os)/\(architecture)" + (variant.map { "/\($0)" } ?? "") }
@@ -32,28 +41,39 @@ struct OCIPlatform: Decodable, Equatable, CustomStringConvertible {
 
 /// `index.json`, or an image index blob (docker's "manifest list" has the same shape).
 struct OCIIndex: Decodable {
+    /// The index's own media type, when it states it.
     var mediaType: String?
+    /// The manifests (or nested indexes) it lists.
     var manifests: [OCIDescriptor]
 }
 
 /// An image manifest: the config and the layers, lowest first.
 struct OCIManifest: Decodable {
+    /// The manifest's own media type, when it states it.
     var mediaType: String?
+    /// The image config (not needed to build the root file system, but pinned by the digest).
     var config: OCIDescriptor
+    /// The layers, lowest first.
     var layers: [OCIDescriptor]
 }
 
 /// Enough of a blob to tell an index from a manifest when its descriptor has no media type.
 struct OCIDocumentShape: Decodable {
+    /// The document's own media type, when it states it.
     var mediaType: String?
+    /// Present in an index.
     var manifests: [OCIDescriptor]?
+    /// Present in a manifest.
     var layers: [OCIDescriptor]?
 }
 
 /// One image of a `docker save` archive's `manifest.json` (a JSON array of these).
 struct DockerSaveImage: Decodable {
+    /// The config file's name in the archive (`<hex>.json`, or `blobs/sha256/<hex>`).
     var config: String
+    /// `name:tag`s the image was saved under.
     var repoTags: [String]?
+    /// The layer tars' names in the archive, lowest first.
     var layers: [String]
 
     enum CodingKeys: String, CodingKey {
@@ -65,8 +85,11 @@ struct DockerSaveImage: Decodable {
 
 /// The part of an image config that pins the layers: the digests of the uncompressed layer tars.
 struct DockerImageConfig: Decodable {
+    /// `rootfs` of the config.
     struct RootFS: Decodable {
+        /// Always `layers`.
         var type: String?
+        /// `sha256:<hex>` of each uncompressed layer tar, lowest first.
         var diffIDs: [String]
 
         enum CodingKeys: String, CodingKey {
@@ -75,14 +98,19 @@ struct DockerImageConfig: Decodable {
         }
     }
 
+    /// The layers' digests.
     var rootfs: RootFS
 }
 
 /// The media types pilot knows.
 enum ImageMediaType {
+    /// An OCI image index.
     static let ociIndex = "application/vnd.oci.image.index.v1+json"
+    /// An OCI image manifest.
     static let ociManifest = "application/vnd.oci.image.manifest.v1+json"
+    /// Docker's manifest list (an index).
     static let dockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json"
+    /// Docker's image manifest, schema 2.
     static let dockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
 
     /// Whether a layer of this media type is a tar that libarchive can read (plain, gzip or zstd).

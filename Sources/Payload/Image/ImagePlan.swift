@@ -38,11 +38,15 @@ struct LayerBlob: Equatable {
 struct ImagePlan: Equatable {
     /// How the archive is laid out, detected from its contents.
     enum Format: String, Equatable {
+        /// `oci-layout`, `index.json` and `blobs/sha256/`.
         case ociLayout = "OCI image layout"
+        /// `manifest.json` with `Config` and `Layers`.
         case dockerSave = "docker save archive"
+        /// Anything else: the archive is the root file system.
         case rootfsArchive = "rootfs archive"
     }
 
+    /// The layout detected.
     var format: Format
     /// The content key: the manifest digest (OCI) or the config digest (docker), each of which
     /// pins every layer's digest. Empty for a rootfs archive, whose key is its own SHA-256.

@@ -18,7 +18,9 @@ struct ImageUnpacker {
 
     /// What the archive is, with its listing (whose small files the unpack reuses).
     struct Inspection {
+        /// The format, layers and key.
         var plan: ImagePlan
+        /// The first pass's listing, with the small blobs' bytes.
         var listing: ArchiveListing
     }
 

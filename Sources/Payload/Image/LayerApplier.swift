@@ -13,8 +13,9 @@ import Musl
 struct LayerApplier {
     /// The root being built: absolute, with no symlink in it (a `realpath`).
     var root: String
-    /// The archive and the layer, for messages.
+    /// The archive, for messages.
     var archive: String
+    /// The layer (`layer 2 of 3 (sha256:…)`, `rootfs`), for messages.
     var layer: String
     /// Keep the archive's numeric owners (as root); otherwise files belong to the caller, whose
     /// directories also get u+rwx so later layers and the cache's clean-up can write them.

@@ -6,6 +6,7 @@ import CArchive
 
 /// A failure libarchive (or a byte source under a nested archive) reported, with its message.
 struct ArchiveFailure: Error, Equatable {
+    /// libarchive's `archive_error_string`, or the source's own message.
     var message: String
 }
 
@@ -17,7 +18,9 @@ protocol ByteSource: AnyObject {
 
 /// The type of an archive entry.
 enum ArchiveEntryKind: Equatable {
+    /// The tar types; a hard link is any entry with a link name, whatever its mode says.
     case regular, directory, symlink, hardlink, characterDevice, blockDevice, fifo, socket
+    /// A mode whose type bits are none of the above.
     case unknown(UInt32)
 }
 
@@ -27,9 +30,11 @@ struct ArchiveEntry {
     var name: String?
     /// The name for messages (invalid bytes replaced).
     var displayName: String
+    /// The entry's type.
     var kind: ArchiveEntryKind
     /// The permission bits, setuid/setgid/sticky included (`mode & 07777`).
     var permissions: UInt32
+    /// The data size in bytes (0 for links and directories).
     var size: Int64
     /// The symlink's target as stored, for `.symlink` (nil when not UTF-8).
     var symlinkTarget: String?

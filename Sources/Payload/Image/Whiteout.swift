@@ -11,7 +11,9 @@ enum Whiteout: Equatable {
     /// An aufs metadata name (`.wh..wh.plnk`, …): nothing to do.
     case metadata
 
+    /// What every whiteout name starts with.
     static let prefix = ".wh."
+    /// The name that makes its directory opaque.
     static let opaqueMarker = ".wh..wh..opq"
 
     /// The whiteout a name stands for, nil when it is an ordinary name.

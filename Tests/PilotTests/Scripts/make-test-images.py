@@ -5,7 +5,8 @@ Usage: make-test-images.py ROOTFS OUTDIR SENTINEL
 
 Well-formed images (two layers: the rootfs plus extras, then an upper layer with whiteouts):
   oci.tar           OCI image layout: gzip'd lower layer, plain upper layer, blobs out of order
-  docker.tar        `docker save` layout: <id>/layer.tar, <config>.json, manifest.json
+  docker.tar        `docker save` layout: <id>/layer.tar, <config>.json, manifest.json (its
+                    upper layer lists the opaque marker first, oci.tar's lists it last)
   rootfs.tar.gz     the lower layer alone, as a plain rootfs tarball (also rootfs.tar.xz)
   oci-bad-digest.tar  oci.tar with the upper layer's bytes changed (same size, old digest)
 Hostile archives (plain tars unless noted), aimed at SENTINEL, a directory outside the cache:
@@ -49,6 +50,9 @@ def rootfs_members(rootfs):
         archive.add(rootfs, arcname=".", filter=lambda m: setattr(m, "uname", "") or setattr(m, "gname", "") or m)
         for member, data in [
             info("etc/removed.txt", data=b"whiteout me\n"),
+            info("etc/hostname", data=b"lower\n"),
+            info("var/cache/app/", tarfile.DIRTYPE, 0o755),
+            info("var/cache/app/file", data=b"whiteout my directory\n"),
             info("opt/", tarfile.DIRTYPE, 0o755),
             info("opt/data/", tarfile.DIRTYPE, 0o755),
             info("opt/data/lower.txt", data=b"lower\n"),
@@ -65,13 +69,17 @@ def rootfs_members(rootfs):
     return buffer.getvalue()
 
 
-def upper_layer(upper_text=b"upper\n"):
-    # The opaque marker comes after a file of its own layer: it must clear only the lower ones.
-    return tar_bytes([
-        info("opt/data/", tarfile.DIRTYPE, 0o755),
-        info("opt/data/upper.txt", data=upper_text),
-        info("opt/data/.wh..wh..opq"),
+def upper_layer(upper_text=b"upper\n", marker_first=False):
+    """Whiteouts of a file and a directory, an opaque directory, a file replaced by a symlink.
+    The opaque marker comes before its layer's files (as the spec recommends) or after them:
+    either way it clears only the lower layers' ones."""
+    data = [info("opt/data/upper.txt", data=upper_text)]
+    marker = [info("opt/data/.wh..wh..opq")]
+    return tar_bytes([info("opt/data/", tarfile.DIRTYPE, 0o755)]
+                     + (marker + data if marker_first else data + marker) + [
         info("etc/.wh.removed.txt"),
+        info("var/cache/.wh.app"),
+        info("etc/hostname", tarfile.SYMTYPE, 0o777, linkname="/proc/sys/kernel/hostname"),
         info("etc/added.txt", data=b"added by the upper layer\n"),
     ])
 
@@ -174,7 +182,7 @@ def main():
     tampered = upper_layer(b"UPPER\n")
     assert len(tampered) == len(upper)
     write_oci(os.path.join(out, "oci-bad-digest.tar"), layers, [sha256(lower), sha256(upper)], tamper=tampered)
-    write_docker(os.path.join(out, "docker.tar"), [lower, upper])
+    write_docker(os.path.join(out, "docker.tar"), [lower, upper_layer(marker_first=True)])
     with open(os.path.join(out, "rootfs.tar.gz"), "wb") as handle:
         handle.write(gzip_bytes(lower))
     with open(os.path.join(out, "rootfs.tar.xz"), "wb") as handle:

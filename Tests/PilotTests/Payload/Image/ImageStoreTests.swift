@@ -18,6 +18,9 @@ struct ImageStoreTests {
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: root + "/etc/mtab") == "/proc/mounts")
         // Whiteout: gone; opaque directory: only the upper layer's file, though the marker came after it.
         #expect(TestImages.status(root + "/etc/removed.txt") == nil)
+        #expect(TestImages.status(root + "/var/cache/app") == nil)
+        #expect(TestImages.status(root + "/var/cache") != nil)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: root + "/etc/hostname") == "/proc/sys/kernel/hostname")
         #expect(TestImages.listing(root + "/opt/data") == ["upper.txt"])
         #expect(try String(contentsOfFile: root + "/opt/data/upper.txt", encoding: .utf8) == "upper\n")
         #expect(try String(contentsOfFile: root + "/etc/added.txt", encoding: .utf8) == "added by the upper layer\n")
@@ -62,6 +65,7 @@ struct ImageStoreTests {
         #expect(root.hasSuffix("/rootfs/" + digest))
         #expect(TestImages.status(root + "/bin/busybox") != nil)
         #expect(TestImages.status(root + "/etc/removed.txt") != nil)
+        #expect(TestImages.status(root + "/var/cache/app/file") != nil)
         #expect(TestImages.listing(root + "/opt/data") == ["lower.txt", "sub"])
     }
 
