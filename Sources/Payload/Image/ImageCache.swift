@@ -87,11 +87,8 @@ struct ImageCache {
         defer { withExtendedLifetime(lock) {} }
         if let path = try existing(key) { return (path, false) }
 
-        let stalePrefix = ".tmp-" + key + "-"
-        for name in try FileTree.childNames(directory + "/rootfs") where name.hasPrefix(stalePrefix) {
-            try FileTree.removeTree(directory + "/rootfs/" + name)
-        }
-        var template = Array((directory + "/rootfs/" + stalePrefix + "XXXXXX").utf8CString)
+        try removeStaleTemporaries(holding: key)
+        var template = Array((directory + "/rootfs/.tmp-" + key + "-XXXXXX").utf8CString)
         guard mkdtemp(&template) != nil else { throw .systemCall("mkdtemp", directory + "/rootfs") }
         let temporary = FileTree.text(template)
         do throws(ImageError) {
@@ -107,6 +104,21 @@ struct ImageCache {
         } catch {
             try? FileTree.removeTree(temporary)
             throw error
+        }
+    }
+
+    /// Removes the `.tmp-KEY-…` directories that no live unpack owns: those of `key` (whose lock
+    /// the caller holds) and those of any other key whose lock is free, left by a killed pilot.
+    private func removeStaleTemporaries(holding key: String) throws(ImageError) {
+        for name in try FileTree.childNames(directory + "/rootfs") where name.hasPrefix(".tmp-") {
+            let owner = String(name.dropFirst(".tmp-".count).prefix(64))
+            guard ImageDigest.isHex64(owner) else { continue }
+            if owner == key {
+                try FileTree.removeTree(directory + "/rootfs/" + name)
+            } else if let lock = try FileLock.ifFree(path: directory + "/locks/" + owner + ".lock") {
+                try FileTree.removeTree(directory + "/rootfs/" + name)
+                withExtendedLifetime(lock) {}
+            }
         }
     }
 }

@@ -12,6 +12,8 @@ Well-formed images (two layers: the rootfs plus extras, then an upper layer with
 Hostile archives (plain tars unless noted), aimed at SENTINEL, a directory outside the cache:
   escape.tar abs.tar symlink-climb.tar symlink-abs.tar symlink-etc.tar hardlink.tar chardev.tar
   oci-hostile.tar   lower layer: data -> SENTINEL (absolute, allowed); upper layer: data/planted
+  replace-links.tar symlinks into SENTINEL, then a file and a directory at their paths: a valid
+                    image whose later entries must replace the links, never write through them
 Prints one JSON line with the digests of oci.tar's manifest and layers.
 """
 import gzip
@@ -166,6 +168,15 @@ def write_hostile(out, sentinel):
     for name, members in cases.items():
         with open(os.path.join(out, name), "wb") as handle:
             handle.write(tar_bytes(members, tarfile.GNU_FORMAT))
+    with open(os.path.join(out, "replace-links.tar"), "wb") as handle:
+        handle.write(tar_bytes([
+            info("bin/", tarfile.DIRTYPE, 0o755),
+            info("victim", tarfile.SYMTYPE, 0o777, linkname=sentinel + "/keep.txt"),
+            info("victim", data=b"replaced\n"),
+            info("dirlink", tarfile.SYMTYPE, 0o777, linkname=sentinel),
+            info("dirlink/", tarfile.DIRTYPE, 0o755),
+            info("dirlink/inside", data=b"inside\n"),
+        ]))
     lower = tar_bytes([info("bin/", tarfile.DIRTYPE, 0o755), info("data", tarfile.SYMTYPE, 0o777, linkname=sentinel)])
     upper = tar_bytes([info("data/planted", data=b"planted\n")])
     media = "application/vnd.oci.image.layer.v1.tar"

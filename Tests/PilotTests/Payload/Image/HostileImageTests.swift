@@ -73,4 +73,14 @@ struct HostileImageTests {
         #expect(reason == .throughSymlink("data"))
         try Self.expectNothingWritten(images)
     }
+
+    @Test func laterEntriesReplaceSymlinksInsteadOfWritingThroughThem() throws {
+        let images = try TestImages.shared.get()
+        let cache = try ScratchDirectory()
+        let root = try ImageStore(cacheDirectory: cache.path).rootfs(for: images.archive("replace-links.tar"))
+        #expect(try String(contentsOfFile: root + "/victim", encoding: .utf8) == "replaced\n")
+        #expect(try #require(TestImages.status(root + "/dirlink")).st_mode & S_IFMT == S_IFDIR)
+        #expect(TestImages.listing(root + "/dirlink") == ["inside"])
+        try Self.expectNothingWritten(images)
+    }
 }

@@ -105,6 +105,20 @@ struct ImageStoreTests {
         try Self.expectTwoLayerTree(try #require(paths.first))
     }
 
+    @Test func killedUnpacksAreCleanedUpButLiveOnesAreLeftAlone() throws {
+        let images = try Self.images()
+        let cache = try ScratchDirectory()
+        let (dead, live) = (String(repeating: "d", count: 64), String(repeating: "e", count: 64))
+        for key in [dead, live, images.ociManifestDigest] {
+            try FileManager.default.createDirectory(atPath: cache.path + "/rootfs/.tmp-\(key)-abc123/bin", withIntermediateDirectories: true)
+        }
+        try FileManager.default.createDirectory(atPath: cache.path + "/locks", withIntermediateDirectories: true)
+        let held = try FileLock(path: cache.path + "/locks/\(live).lock")
+        _ = try ImageStore(cacheDirectory: cache.path).rootfs(for: images.archive("oci.tar"))
+        #expect(TestImages.listing(cache.path + "/rootfs") == [".tmp-\(live)-abc123", images.ociManifestDigest])
+        withExtendedLifetime(held) {}
+    }
+
     @Test func wrongLayerDigestIsRefusedAndNothingIsCached() throws {
         let images = try Self.images()
         let cache = try ScratchDirectory()
