@@ -6,8 +6,10 @@ Usage: make-test-images.py ROOTFS OUTDIR SENTINEL
 Well-formed images (two layers: the rootfs plus extras, then an upper layer with whiteouts):
   oci.tar           OCI image layout: gzip'd lower layer, plain upper layer, blobs out of order
   docker.tar        `docker save` layout: <id>/layer.tar, <config>.json, manifest.json (its
-                    upper layer lists the opaque marker first, oci.tar's lists it last)
-  rootfs.tar.gz     the lower layer alone, as a plain rootfs tarball (also rootfs.tar.xz)
+                    upper layer lists the opaque marker first, oci.tar's lists it last);
+                    docker.tar.gz is it gzip'd whole, as `docker save | gzip` writes it
+  rootfs.tar.gz     the lower layer alone, as a plain rootfs tarball (also .xz, .bz2, and .zst
+                    when the zstd command is installed)
   oci-bad-digest.tar  oci.tar with the upper layer's bytes changed (same size, old digest)
 Hostile archives (plain tars unless noted), aimed at SENTINEL, a directory outside the cache:
   escape.tar abs.tar symlink-climb.tar symlink-abs.tar symlink-etc.tar hardlink.tar chardev.tar
@@ -21,8 +23,11 @@ import hashlib
 import io
 import json
 import lzma
+import bz2
 import os
 import platform
+import shutil
+import subprocess
 import sys
 import tarfile
 
@@ -194,10 +199,17 @@ def main():
     assert len(tampered) == len(upper)
     write_oci(os.path.join(out, "oci-bad-digest.tar"), layers, [sha256(lower), sha256(upper)], tamper=tampered)
     write_docker(os.path.join(out, "docker.tar"), [lower, upper_layer(marker_first=True)])
+    with open(os.path.join(out, "docker.tar"), "rb") as plain, open(os.path.join(out, "docker.tar.gz"), "wb") as handle:
+        handle.write(gzip_bytes(plain.read()))
     with open(os.path.join(out, "rootfs.tar.gz"), "wb") as handle:
         handle.write(gzip_bytes(lower))
     with open(os.path.join(out, "rootfs.tar.xz"), "wb") as handle:
         handle.write(lzma.compress(lower))
+    with open(os.path.join(out, "rootfs.tar.bz2"), "wb") as handle:
+        handle.write(bz2.compress(lower))
+    if shutil.which("zstd"):
+        with open(os.path.join(out, "rootfs.tar.zst"), "wb") as handle:
+            handle.write(subprocess.run(["zstd", "-q", "-c"], input=lower, stdout=subprocess.PIPE, check=True).stdout)
     write_hostile(out, sentinel)
     print(json.dumps(digests))
 
