@@ -28,7 +28,7 @@ let package = Package(
         .target(
             name: "Payload",
             dependencies: [
-                "CSeccomp", "CArchive", "CContainerInit",
+                "CSeccomp", "CArchive", "CContainerInit", "CCrypto",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -25,7 +25,7 @@ packages=(
     fuse3 python3-fusepy attr
     # The payload runtime's tests: a busybox rootfs as the image, bubblewrap as the benchmark's
     # yardstick and under the stand-in apptainer, newuidmap for the unprivileged runs.
-    busybox-static bubblewrap uidmap
+    busybox-static bubblewrap uidmap strace zstd
     nginx openssl curl  # staging tests: nginx with secure_link, dav and ssl; a self-signed certificate; curl drives them
 )
 
