@@ -96,15 +96,3 @@ struct TestImagesError: Error, CustomStringConvertible {
     var output: String
     var description: String { "building test images: \(step) failed: \(output)" }
 }
-
-/// A temporary directory for one test (a fresh cache), removed on deinit.
-final class ScratchDirectory {
-    let path: String
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("pilot-image-cache-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
