@@ -19,7 +19,9 @@ public struct DockerSeccompProfile: Sendable, Equatable, Decodable {
 
     /// One `archMap` element.
     public struct ArchitectureMapping: Sendable, Equatable, Decodable {
+        /// A native architecture, `SCMP_ARCH_X86_64`.
         public var architecture: String
+        /// Its companions, `SCMP_ARCH_X86`, `SCMP_ARCH_X32`.
         public var subArchitectures: [String]?
     }
 
@@ -47,17 +49,24 @@ public struct DockerSeccompProfile: Sendable, Equatable, Decodable {
     /// One argument condition: `op` is `SCMP_CMP_EQ`, …; for `SCMP_CMP_MASKED_EQ` `value` is the
     /// mask and `valueTwo` the value the masked argument must equal.
     public struct Argument: Sendable, Equatable, Decodable {
+        /// The argument's position, 0 to 5.
         public var index: UInt32
+        /// The value compared with, or the mask of `SCMP_CMP_MASKED_EQ`.
         public var value: UInt64
+        /// The value the masked argument must equal (`SCMP_CMP_MASKED_EQ` only).
         public var valueTwo: UInt64?
+        /// `SCMP_CMP_NE`, `_LT`, `_LE`, `_EQ`, `_GE`, `_GT` or `_MASKED_EQ`.
         public var op: String
     }
 
     /// What `includes` and `excludes` test: capabilities, architectures (Go's names, `amd64`),
     /// and the running kernel's version.
     public struct Condition: Sendable, Equatable, Decodable {
+        /// Capabilities, `CAP_SYS_ADMIN`.
         public var caps: [String]?
+        /// Architectures by Go's names: `amd64`, `arm64`, `x32`, `386`.
         public var arches: [String]?
+        /// A kernel version, `4.8`.
         public var minKernel: String?
     }
 

@@ -42,8 +42,11 @@ public struct SeccompHost: Sendable, Equatable {
 
 /// A kernel version as `minKernel` compares it: `6.1` or `5.15.148`.
 public struct KernelVersion: Sendable, Comparable, CustomStringConvertible {
+    /// 6 of 6.18.44.
     public var major: Int
+    /// 18 of 6.18.44.
     public var minor: Int
+    /// 44 of 6.18.44; 0 when the release has none.
     public var patch: Int
 
     public init(major: Int, minor: Int, patch: Int = 0) {

@@ -31,11 +31,17 @@ public enum SeccompAction: Sendable, Equatable, CustomStringConvertible {
 
 /// How a system call argument is compared with a value.
 public enum SeccompComparison: Sendable, Equatable {
+    /// `argument != value`.
     case notEqual
+    /// `argument < value`.
     case lessThan
+    /// `argument <= value`.
     case lessOrEqual
+    /// `argument == value`.
     case equal
+    /// `argument >= value`.
     case greaterOrEqual
+    /// `argument > value`.
     case greaterThan
     /// `argument & mask == value`.
     case maskedEqual(mask: UInt64)

@@ -32,7 +32,7 @@ struct PayloadCgroupFactoryTests {
         #expect(tree.writes.contains { $0 == ("/pilot/cgroup.procs", "7") })
     }
 
-    @Test("v2: the payload joins, is OOM-killed, usage says so, teardown uses cgroup.kill and leaves the pilot")
+    @Test("v2: the payload joins, is OOM-killed, usage says so, teardown uses cgroup.kill, leaves the pilot, may run twice")
     func v2Lifecycle() throws {
         let tree = try FakeCgroupTree(unified: true)
         try tree.addCgroup("/pod", controllers: ["memory", "pids", "cpu"], procs: [1])
@@ -55,6 +55,7 @@ struct PayloadCgroupFactoryTests {
         #expect(tree.killed == [4242, 4243])
         #expect(!tree.exists(tree.root + "/pod/job-42"))
         #expect(CgroupFiles.processIDs(tree.text("/pod/pilot/cgroup.procs") ?? "") == [1])
+        try cgroup.tearDown(timeout: .seconds(2))
     }
 
     @Test("v2: controllers already on and an empty parent need no move; a missing cpu leaves cpus unenforced")

@@ -61,6 +61,7 @@ struct PayloadCgroupHostTests {
     @Test("a pids limit of 16 stops a fork loop; teardown kills the survivors and removes every directory")
     func pidsLimitAndTeardown() throws {
         let cgroup = try makeCgroup(ResourceLimits(pids: 16))
+        defer { try? cgroup.tearDown() }
         // Each child sleeps with every descriptor closed, so the test's pipe reaches EOF.
         let loop = try runInside(cgroup, """
             exec \(LocalCommand.python) -c '
