@@ -24,13 +24,20 @@ enum LocalCommand {
         Fixtures.repositoryRoot.appendingPathComponent("Tests/PilotTests/Scripts/\(name)").path
     }
 
-    /// Runs `argv` (the first element searched in PATH) to completion; stderr goes through a
-    /// file so that a chatty child cannot block on a full pipe.
+    /// Runs `argv` (the first element searched in PATH) to completion.
     static func run(_ argv: [String]) throws -> Result {
+        try run(executable: "/usr/bin/env", arguments: argv)
+    }
+
+    /// Runs a program to completion, with `environment` (nil: the test's own); stderr goes
+    /// through a file: with two pipes read one after the other, a child that writes more than a
+    /// pipe holds to stderr would block forever.
+    static func run(executable: String, arguments: [String], environment: [String: String]? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = argv
-        let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("pilot-cmd-\(UUID().uuidString)")
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("pilot-stderr-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errURL) }
         let out = Pipe()
