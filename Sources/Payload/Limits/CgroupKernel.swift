@@ -53,16 +53,10 @@ private func readFile(_ path: String) throws(CgroupError) -> String? {
         throw .from(call: "open", path: path, errno: errno)
     }
     defer { close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 8192)
-    while true {
-        let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if count < 0 {
-            if errno == EINTR { continue }
-            throw .from(call: "read", path: path, errno: errno)
-        }
-        if count == 0 { return String(decoding: bytes, as: UTF8.self) }
-        bytes.append(contentsOf: chunk[..<count])
+    do {
+        return String(decoding: try DescriptorReader.readAll(fd), as: UTF8.self)
+    } catch {
+        throw .from(call: "read", path: path, errno: error.errno)
     }
 }
 

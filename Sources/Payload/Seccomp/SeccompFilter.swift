@@ -79,16 +79,10 @@ final class SeccompFilter {
         let rc = write(fd)
         if rc < 0 { throw .library(call: call, errno: -rc, detail: "export") }
         if lseek(fd, 0, SEEK_SET) < 0 { throw .library(call: "lseek", errno: errno, detail: call) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .library(call: "read", errno: errno, detail: call)
-            }
-            if count == 0 { return bytes }
-            bytes.append(contentsOf: chunk[..<count])
+        do {
+            return try DescriptorReader.readAll(fd)
+        } catch {
+            throw .library(call: "read", errno: error.errno, detail: call)
         }
     }
 }
