@@ -1,3 +1,5 @@
+import Payload
+
 /// The limits the process's cgroups put on CPU and memory, the tightest over every ancestor.
 struct CgroupLimits: Equatable, Sendable {
     /// 2 for the unified hierarchy, 1 when the cpu or memory controller is a v1 hierarchy, nil

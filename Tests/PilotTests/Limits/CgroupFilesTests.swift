@@ -1,5 +1,5 @@
+import Payload
 import Testing
-@testable import Pilot
 
 @Suite("cgroup files")
 struct CgroupFilesTests {
