@@ -6,6 +6,7 @@
 #include "internal.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -132,6 +133,12 @@ static void run_payload(const struct plan *p, const sigset_t *blocked, int exec_
     for (int i = 0; i < p->n_rlimits; i++) {
         struct rlimit limit = {p->rlimits[i].soft, p->rlimits[i].hard};
         if (setrlimit(p->rlimits[i].resource, &limit) != 0) die_step("setrlimit", errno, "");
+    }
+    if (p->run_uid >= 0) {
+        gid_t gid = (gid_t)p->run_gid;
+        if (setgroups(1, &gid) != 0) die_step("setgroups", errno, "");
+        if (setresgid(gid, gid, gid) != 0) die_step("setresgid", errno, "");
+        if (setresuid((uid_t)p->run_uid, (uid_t)p->run_uid, (uid_t)p->run_uid) != 0) die_step("setresuid", errno, "");
     }
     if (p->chdir_to && chdir(p->chdir_to) != 0) die_step("chdir", errno, p->chdir_to);
     if (p->drop_caps) drop_all_capabilities();

@@ -44,6 +44,7 @@ struct plan {
     unsigned char *bpf;          // seccomp program (struct sock_filter array), NULL for none
     size_t bpf_len;
     int drop_caps;
+    long run_uid, run_gid;       // the payload's ids when a root pilot picks them; -1 keeps the pilot's
     int probe;                   // only check that the namespaces and a mount work
 };
 

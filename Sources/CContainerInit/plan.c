@@ -63,6 +63,7 @@ static void namespaces(const char *list, struct plan *p) {
 int plan_parse(char *buf, size_t len, struct plan *p) {
     memset(p, 0, sizeof *p);
     p->map_uid = p->map_gid = -1;
+    p->run_uid = p->run_gid = -1;
     struct cursor c = {buf, buf + len};
     int argc = 0;
     const char *op;
@@ -108,6 +109,11 @@ int plan_parse(char *buf, size_t len, struct plan *p) {
         } else if (strcmp(op, "seccomp") == 0) {
             const char *hex = next(&c);
             if (!hex || parse_hex(hex, p)) return -1;
+        } else if (strcmp(op, "user") == 0) {
+            uint64_t uid, gid;
+            if (parse_u64(next(&c), &uid) || parse_u64(next(&c), &gid)) return -1;
+            p->run_uid = (long)uid;
+            p->run_gid = (long)gid;
         } else if (strcmp(op, "drop-caps") == 0) {
             p->drop_caps = 1;
         } else if (strcmp(op, "probe") == 0) {

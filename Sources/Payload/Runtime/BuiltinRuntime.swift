@@ -56,6 +56,7 @@ public struct BuiltinRuntime: Sendable {
         plan.environment = Self.merged(spec.environment, extras.environment)
         plan.rlimits = Self.rlimits(spec.limits)
         plan.seccompProgram = extras.seccompProgram
+        plan.runAs = identity.uid == 0 ? spec.user : nil  // an unprivileged pilot's payload is already that user
         plan.command = spec.command
         return plan
     }
@@ -63,6 +64,9 @@ public struct BuiltinRuntime: Sendable {
     /// Starts the payload; the staging directory is removed when the container is gone.
     public func start(_ spec: ContainerSpec, extras: Extras = Extras()) throws(ContainerError) -> ContainerProcess {
         guard !spec.command.isEmpty else { throw .invalidSpec("no command to run") }
+        if let user = spec.user, identity.uid != 0, user.uid != identity.uid || user.gid != identity.gid {
+            throw .invalidSpec("only root can run the payload as another user (uid \(user.uid)); this pilot runs as uid \(identity.uid)")
+        }
         var info = stat()
         guard stat(spec.rootfs, &info) == 0 else { throw .setupFailed(step: "open image", errno: errno, detail: spec.rootfs) }
         guard info.st_mode & S_IFMT == S_IFDIR else { throw .setupFailed(step: "open image", errno: ENOTDIR, detail: spec.rootfs) }

@@ -26,6 +26,8 @@ public struct ContainerSpec: Sendable, Equatable {
     public var hostname: String
     /// Whether the image's `/` is mounted read-only (binds keep their own mode).
     public var readOnlyRoot: Bool
+    /// The uid and gid the payload runs as; nil runs it as the pilot's own user (root: without capabilities).
+    public var user: ContainerUser? = nil
 
     public init(
         rootfs: String, binds: [Bind] = [], environment: [EnvironmentVariable] = [],
@@ -44,6 +46,17 @@ public struct ContainerSpec: Sendable, Equatable {
         self.gpus = gpus
         self.hostname = hostname
         self.readOnlyRoot = readOnlyRoot
+    }
+}
+
+/// A numeric user and group for the payload.
+public struct ContainerUser: Sendable, Equatable {
+    public var uid: UInt32
+    public var gid: UInt32
+
+    public init(uid: UInt32, gid: UInt32) {
+        self.uid = uid
+        self.gid = gid
     }
 }
 

@@ -28,6 +28,8 @@ public struct LaunchPlan: Sendable, Equatable {
     public var rlimits: [ResourceLimit] = []
     /// A seccomp BPF program (`struct sock_filter` array) loaded just before exec.
     public var seccompProgram: [UInt8]? = nil
+    /// The uid and gid the payload runs as (a root pilot's choice); nil keeps the pilot's.
+    public var runAs: ContainerUser? = nil
     /// Whether to empty every capability set before exec (a payload run by root).
     public var dropCapabilities = false
     /// Only check that the namespaces and mounts can be made; run nothing.
@@ -42,7 +44,7 @@ public struct LaunchPlan: Sendable, Equatable {
             && a.hostname == b.hostname && a.cgroupProcs == b.cgroupProcs && a.mounts == b.mounts
             && a.pivot == b.pivot && a.workingDirectory == b.workingDirectory && a.environment == b.environment
             && a.rlimits == b.rlimits && a.seccompProgram == b.seccompProgram
-            && a.dropCapabilities == b.dropCapabilities && a.probe == b.probe && a.command == b.command
+            && a.runAs == b.runAs && a.dropCapabilities == b.dropCapabilities && a.probe == b.probe && a.command == b.command
     }
 
     /// The namespaces the set-up code can unshare.
@@ -125,6 +127,7 @@ public struct LaunchPlan: Sendable, Equatable {
             guard !program.isEmpty, program.count % 8 == 0 else { throw .invalidSpec("seccomp program of \(program.count) bytes is not a filter") }
             try token("seccomp", ""); try token(Self.hex(program), "seccomp")
         }
+        if let runAs { try token("user", ""); try token(String(runAs.uid), ""); try token(String(runAs.gid), "") }
         if dropCapabilities { try token("drop-caps", "") }
         if probe { try token("probe", "") }
         if !command.isEmpty {

@@ -54,6 +54,9 @@ struct ExecCommand: AsyncParsableCommand {
     @Option(name: .long, help: "auto, builtin or apptainer (default auto: apptainer where the node has it).")
     var runtime: RuntimeChoice = .auto
 
+    @Option(name: .long, help: "UID[:GID] the payload runs as (root only; default: the pilot's user, without capabilities).")
+    var user: String?
+
     @Option(name: .long, help: "Host name inside the container.")
     var hostname: String = "pilot-payload"
 
@@ -62,6 +65,9 @@ struct ExecCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Stop the payload after this many seconds of wall time.")
     var timeout: Double?
+
+    @Option(name: .customLong("image-cache"), help: "Where image archives are unpacked (default /var/cache/pilot/images as root, else ~/.cache/pilot/images).")
+    var imageCache: String?
 
     @Option(name: .long, help: "Write the result (exit, signal, CPU, memory, OOM) as JSON to this file.")
     var result: String?
@@ -83,8 +89,10 @@ struct ExecCommand: AsyncParsableCommand {
         do { spec = try makeSpec() } catch { throw CommandContext.fail(ExecError.container(error)) }
         let outcome: ExecOutcome
         do {
-            outcome = try await PayloadRunner(configuration: context.configuration, logger: context.logger)
-                .run(spec, runtime: runtime, grace: grace, timeout: timeout)
+            outcome = try await PayloadRunner(
+                configuration: context.configuration, environment: context.environment, logger: context.logger,
+                imageCache: imageCache ?? Self.defaultImageCache(context.environment)
+            ).run(spec, runtime: runtime, grace: grace, timeout: timeout)
         } catch {
             throw CommandContext.fail(error)
         }
@@ -96,6 +104,13 @@ struct ExecCommand: AsyncParsableCommand {
         throw ExitCode(outcome.exit.exitCode)
     }
 
+    /// The image cache when none is given: a system directory for root, the user's cache otherwise.
+    static func defaultImageCache(_ environment: [String: String]) -> String {
+        if getuid() == 0 { return "/var/cache/pilot/images" }
+        if let cache = environment["XDG_CACHE_HOME"], cache.hasPrefix("/") { return cache + "/pilot/images" }
+        return (environment["HOME"] ?? "/tmp") + "/.cache/pilot/images"
+    }
+
     /// The spec these options describe.
     func makeSpec() throws(ContainerError) -> ContainerSpec {
         var binds = try bind.map { (text) throws(ContainerError) in try Bind(parsing: text) }
@@ -104,7 +119,7 @@ struct ExecCommand: AsyncParsableCommand {
             binds.insert(Bind(source: workdir, destination: "/srv", readOnly: false), at: 0)
         }
         var environment = [
-            EnvironmentVariable(name: "PATH", value: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+            EnvironmentVariable(name: "PATH", value: ContainerSpec.defaultPath),
             EnvironmentVariable(name: "HOME", value: workdir == nil ? "/" : "/srv"),
         ]
         for text in env {
@@ -119,11 +134,19 @@ struct ExecCommand: AsyncParsableCommand {
         }
         let limits = ResourceLimits(memoryBytes: try memory.map { (text) throws(ContainerError) in try ByteCount.parse(text) },
                                     pids: pids, cpus: cpus)
-        return ContainerSpec(
+        var spec = ContainerSpec(
             rootfs: image, binds: binds, environment: environment,
             workingDirectory: pwd ?? (workdir == nil ? "/" : "/srv"), command: command, seccomp: seccompChoice,
             allowNestedNamespaces: allowNested, limits: limits, gpus: try GPURequest(parsing: gpus), hostname: hostname
         )
+        if let user {
+            let ids = user.split(separator: ":", omittingEmptySubsequences: false).map { UInt32($0) }
+            guard (1...2).contains(ids.count), let uid = ids[0], let gid = ids.count == 2 ? ids[1] : uid else {
+                throw .invalidSpec("--user '\(user)' is not UID[:GID] (numbers)")
+            }
+            spec.user = ContainerUser(uid: uid, gid: gid)
+        }
+        return spec
     }
 }
 

@@ -5,85 +5,110 @@ import Logging
 import Payload
 
 /// Runs one payload in a nested container with everything the node contributes: the image
-/// unpacked, the seccomp program compiled, a cgroup for the limits, the GPUs asked for.
+/// unpacked, the seccomp program compiled, a cgroup for the limits and the accounting, the GPUs
+/// asked for, and the backend chosen (apptainer where the node has it, else the builtin runtime).
 ///
 /// Shared by `pilot exec` (by hand) and `pilot run` (a job's payload).
 struct PayloadRunner: Sendable {
     var configuration: PilotConfiguration
+    var environment: [String: String]
     var logger: Logger
     /// The pilot executable that performs the in-container set-up (tests point it at a built pilot).
     var initExecutable: String = ContainerLauncher.ownExecutable()
+    /// Where image archives are unpacked, once per content digest.
+    var imageCache: String
+    /// Where the per-run scratch (staging mount point, seccomp file) is made.
+    var scratchParent: String = "/tmp"
 
     /// Starts the payload, supervises it to the end (signals forwarded, wall-time limit), and
     /// returns how it ended; throws only when it could not be started.
     func run(_ spec: ContainerSpec, runtime: RuntimeChoice, grace: Double, timeout: Double?) async throws(ExecError) -> ExecOutcome {
-        let prepared = try prepare(spec)
-        let builtin = BuiltinRuntime(launcher: ContainerLauncher(initExecutable: initExecutable))
-        let process: ContainerProcess
+        var spec = spec
+        spec.rootfs = try resolveImage(spec.rootfs)
+        let backend = try await chooseBackend(runtime)
+        let seccomp = try compileSeccomp(spec)
+        let gpus = try await gpuPlan(spec.gpus, apptainer: backend.installation != nil)
+        let cgroup = makeCgroup(spec.limits)
+        let started: StartedPayload
         do {
-            process = try builtin.start(prepared.spec, extras: prepared.extras)
+            started = try start(spec, backend: backend, seccomp: seccomp, gpus: gpus, cgroup: cgroup)
         } catch {
-            throw .container(error)
+            try? cgroup?.tearDown()
+            throw error
         }
-        logger.info("payload started", metadata: ["pid": "\(process.pid)", "runtime": "builtin", "command": "\(spec.command.first ?? "")"])
+        let process = started.process
+        logger.info("payload started", metadata: [
+            "pid": "\(process.pid)", "runtime": "\(backend.choice.rawValue)", "command": "\(spec.command.first ?? "")",
+            "cgroup": "\(cgroup.map { "\($0.version)" } ?? "none")",
+        ])
         let stopper = ContainerStopper(process: process, grace: grace)
         stopper.forward()
         if let timeout { stopper.limitWallTime(timeout) }
-        let exit = await BlockingThread.run { process.wait() }
+        var exit = await BlockingThread.run { process.wait() }
         stopper.cancel()
+        started.cleanup()
+        if let cgroup { exit = finish(exit, cgroup: cgroup) }
         logger.info("payload ended", metadata: [
-            "exit_code": "\(exit.exitCode)", "wall_s": "\(exit.wallSeconds)",
+            "exit_code": "\(exit.exitCode)", "wall_s": "\(exit.wallSeconds)", "oom": "\(exit.outOfMemory)",
             "cpu_s": "\(exit.userCPUSeconds + exit.systemCPUSeconds)", "max_rss_kb": "\(exit.maxRSSKilobytes)",
         ])
-        return ExecOutcome(exit: exit, runtime: .builtin, timedOut: stopper.timedOut)
+        return ExecOutcome(exit: exit, runtime: backend.choice, timedOut: stopper.timedOut,
+                           limitsEnforced: cgroup != nil || (spec.limits.memoryBytes == nil && spec.limits.pids == nil && spec.limits.cpus == nil))
     }
 
-    /// The spec with the image resolved, plus what the node adds.
-    private func prepare(_ spec: ContainerSpec) throws(ExecError) -> (spec: ContainerSpec, extras: BuiltinRuntime.Extras) {
-        (spec, BuiltinRuntime.Extras())
-    }
-}
-
-/// How a payload run ended, as `pilot exec --result` and `pilot run` report it.
-struct ExecOutcome: Sendable {
-    var exit: ContainerExit
-    var runtime: RuntimeChoice
-    var timedOut: Bool
-
-    /// The JSON form (`pilot exec --result FILE`).
-    var report: Report {
-        var signal: Int32?
-        var code: Int32?
-        switch exit.termination {
-        case let .exited(value): code = value
-        case let .signaled(value): signal = value
+    /// The cgroup's view replaces the init's where it is better: the peak memory of the whole tree
+    /// (rusage only knows the largest process) and whether the OOM killer acted.
+    private func finish(_ exit: ContainerExit, cgroup: PayloadCgroup) -> ContainerExit {
+        var exit = exit
+        do {
+            let usage = try cgroup.usage()
+            if let peak = usage.peakMemoryBytes, peak > 0 { exit.maxRSSKilobytes = peak / 1024 }
+            exit.outOfMemory = usage.oomKilled
+        } catch {
+            logger.warning("cannot read the payload's cgroup usage", metadata: ["error": "\(error)"])
         }
-        return Report(
-            exitCode: exit.exitCode, status: code, signal: signal, wallSeconds: exit.wallSeconds,
-            userCPUSeconds: exit.userCPUSeconds, systemCPUSeconds: exit.systemCPUSeconds,
-            maxRSSKilobytes: exit.maxRSSKilobytes, outOfMemory: exit.outOfMemory,
-            killedByPilot: exit.killedByPilot, timedOut: timedOut, runtime: runtime.rawValue
-        )
+        do { try cgroup.tearDown() } catch {
+            logger.warning("cannot remove the payload's cgroup", metadata: ["error": "\(error)"])
+        }
+        return exit
     }
 
-    struct Report: Codable, Sendable, Equatable {
-        var exitCode: Int32
-        @EncodedAsNull var status: Int32?
-        @EncodedAsNull var signal: Int32?
-        var wallSeconds: Double
-        var userCPUSeconds: Double
-        var systemCPUSeconds: Double
-        var maxRSSKilobytes: UInt64
-        var outOfMemory: Bool
-        var killedByPilot: Bool
-        var timedOut: Bool
-        var runtime: String
+    /// A directory image as is; an archive unpacked into the cache.
+    private func resolveImage(_ image: String) throws(ExecError) -> String {
+        do {
+            return try ImageStore(cacheDirectory: imageCache, logger: logger).rootfs(for: image)
+        } catch {
+            throw .image(error)
+        }
+    }
 
-        enum CodingKeys: String, CodingKey {
-            case exitCode = "exit_code", status, signal, wallSeconds = "wall_seconds"
-            case userCPUSeconds = "user_cpu_seconds", systemCPUSeconds = "system_cpu_seconds"
-            case maxRSSKilobytes = "max_rss_kb", outOfMemory = "out_of_memory", killedByPilot = "killed_by_pilot"
-            case timedOut = "timed_out", runtime
+    /// The seccomp program for the spec; nil for `--seccomp none`.
+    private func compileSeccomp(_ spec: ContainerSpec) throws(ExecError) -> SeccompProgram? {
+        do {
+            guard let policy = try SeccompPolicy.resolve(spec.seccomp, allowNestedNamespaces: spec.allowNestedNamespaces) else { return nil }
+            let program = try policy.compile()
+            if !program.skippedSyscalls.isEmpty {
+                logger.warning("seccomp profile names system calls this libseccomp does not know", metadata: ["skipped": "\(program.skippedSyscalls.joined(separator: ","))"])
+            }
+            return program
+        } catch {
+            throw .seccomp(error)
+        }
+    }
+
+    /// A cgroup for the payload where the pilot can make one; its absence is logged, not fatal.
+    private func makeCgroup(_ limits: ResourceLimits) -> PayloadCgroup? {
+        let name = "pilot-payload-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        do {
+            let cgroup = try PayloadCgroupFactory().create(name: name, limits: limits)
+            if !cgroup.unenforcedLimits.isEmpty {
+                logger.warning("limits not enforced by this cgroup", metadata: ["limits": "\(cgroup.unenforcedLimits.joined(separator: ","))"])
+            }
+            return cgroup
+        } catch {
+            let asked = limits.memoryBytes != nil || limits.pids != nil || limits.cpus != nil
+            logger.log(level: asked ? .warning : .debug, "payload runs without a cgroup of its own", metadata: ["reason": "\(error)"])
+            return nil
         }
     }
 }
