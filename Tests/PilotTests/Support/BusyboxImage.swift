@@ -21,8 +21,26 @@ enum BusyboxImage {
         try? process.run()
         process.waitUntilExit()
         chmod(dir, 0o755)
+        removeAtExit = dir
+        atexit { if let dir = BusyboxImage.removeAtExit { try? FileManager.default.removeItem(atPath: dir) } }
         return dir
     }()
+
+    // nonisolated(unsafe): written once inside `path`'s one-time initializer, read only at exit.
+    nonisolated(unsafe) private static var removeAtExit: String?
+
+    /// Whether the payload's cgroup can be made here (root on cgroup v1, or a delegated v2).
+    static let cgroupsUsable: Bool = getuid() == 0
+        && (FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+            || FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.subtree_control"))
+
+    /// Runs `pilot exec --result` and returns the run and the decoded result.
+    static func execWithResult(_ options: [String], _ command: [String], environment: [String: String?] = [:]) throws -> (PilotBinary.Result, [String: Any]) {
+        let work = scratch("result")
+        let run = try PilotBinary.run(["exec", "--image", path, "--result", work + "/result.json"] + options + ["--"] + command, environment: environment)
+        let data = (try? Data(contentsOf: URL(fileURLWithPath: work + "/result.json"))) ?? Data("{}".utf8)
+        return (run, (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:])
+    }
 
     /// A fresh directory for one test's work dir, writable by everyone (unprivileged runs).
     static func scratch(_ name: String) -> String {
