@@ -201,6 +201,26 @@ static void container_init(const struct plan *p, pid_t parent) {
     _exit(exit_code(status));
 }
 
+/// The set-up process: cgroups, namespaces, then the container's init as its child.
+static void run_plan(struct plan *plan) __attribute__((noreturn));
+static void run_plan(struct plan *plan) {
+    prctl(PR_SET_NAME, "pilot-ctr");
+    enter_namespaces(plan);
+    sigset_t blocked;
+    int sfd = signal_fd(&blocked);
+    pid_t self = getpid();
+    pid_t init = fork();
+    if (init < 0) die_step("fork init", errno, "");
+    if (init == 0) {
+        close(sfd);
+        sigprocmask(SIG_UNBLOCK, &blocked, NULL);
+        prctl(PR_SET_NAME, "pilot-init");
+        container_init(plan, self);
+    }
+    int status = supervise(init, init, sfd);
+    _exit(exit_code(status));
+}
+
 int pilot_container_init_main(int argc, char **argv) {
     (void)argc;
     (void)argv;
@@ -210,17 +230,39 @@ int pilot_container_init_main(int argc, char **argv) {
     if (plan_parse(buf, len, &plan) != 0) die_step("parse plan", EINVAL, "malformed launch plan");
     fcntl(STATUS_FD, F_SETFD, FD_CLOEXEC);
     fcntl(LIFELINE_FD, F_SETFD, FD_CLOEXEC);
-    enter_namespaces(&plan);
-    sigset_t blocked;
-    int sfd = signal_fd(&blocked);
-    pid_t self = getpid();
-    pid_t init = fork();
-    if (init < 0) die_step("fork init", errno, "");
-    if (init == 0) {
-        close(sfd);
-        sigprocmask(SIG_UNBLOCK, &blocked, NULL);
-        container_init(&plan, self);
-    }
-    int status = supervise(init, init, sfd);
-    _exit(exit_code(status));
+    run_plan(&plan);
+}
+
+/// Puts `fd` at `target` in the child; -1 leaves `target` as it is.
+static void place(int fd, int target) {
+    if (fd < 0 || fd == target) return;
+    if (dup2(fd, target) < 0) _exit(125);
+}
+
+pid_t pilot_container_spawn(const char *plan_bytes, size_t len, int status_fd, int lifeline_fd, int stdout_fd, int stderr_fd) {
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    // The child of a threaded pilot: C only from here (glibc keeps malloc usable after fork).
+    // Move the descriptors out of the way of 1, 2, 4, 5 first, then into place; close the rest.
+    int status = fcntl(status_fd, F_DUPFD_CLOEXEC, 10), lifeline = fcntl(lifeline_fd, F_DUPFD_CLOEXEC, 10);
+    int out = stdout_fd >= 0 ? fcntl(stdout_fd, F_DUPFD_CLOEXEC, 10) : -1;
+    int err = stderr_fd >= 0 ? fcntl(stderr_fd, F_DUPFD_CLOEXEC, 10) : -1;
+    if (status < 0 || lifeline < 0) _exit(125);
+    place(out, 1);
+    place(err, 2);
+    if (dup3(status, STATUS_FD, O_CLOEXEC) < 0 || dup3(lifeline, LIFELINE_FD, O_CLOEXEC) < 0) _exit(125);
+    close(PLAN_FD);
+    syscall(SYS_close_range, 6U, ~0U, 0U);
+    // A clean signal state and a process group of its own, as posix_spawn would give.
+    sigset_t none;
+    sigemptyset(&none);
+    for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    setpgid(0, 0);
+    char *buf = malloc(len + 1);
+    if (!buf) die_step("read plan", ENOMEM, "");
+    memcpy(buf, plan_bytes, len);
+    static struct plan plan;
+    if (plan_parse(buf, len, &plan) != 0) die_step("parse plan", EINVAL, "malformed launch plan");
+    run_plan(&plan);
 }

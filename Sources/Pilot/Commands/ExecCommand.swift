@@ -69,6 +69,9 @@ struct ExecCommand: AsyncParsableCommand {
     @Option(name: .customLong("image-cache"), help: "Where image archives are unpacked (default /var/cache/pilot/images as root, else ~/.cache/pilot/images).")
     var imageCache: String?
 
+    @Option(name: .long, help: "auto (only with --memory/--pids/--cpus), always (also measures the whole tree's peak memory), never.")
+    var cgroup: PayloadRunner.CgroupPolicy = .auto
+
     @Option(name: .long, help: "Write the result (exit, signal, CPU, memory, OOM) as JSON to this file.")
     var result: String?
 
@@ -91,7 +94,7 @@ struct ExecCommand: AsyncParsableCommand {
         do {
             outcome = try await PayloadRunner(
                 configuration: context.configuration, environment: context.environment, logger: context.logger,
-                imageCache: imageCache ?? Self.defaultImageCache(context.environment)
+                imageCache: imageCache ?? Self.defaultImageCache(context.environment), cgroupPolicy: cgroup
             ).run(spec, runtime: runtime, grace: grace, timeout: timeout)
         } catch {
             throw CommandContext.fail(error)
@@ -149,6 +152,8 @@ struct ExecCommand: AsyncParsableCommand {
         return spec
     }
 }
+
+extension PayloadRunner.CgroupPolicy: ExpressibleByArgument {}
 
 /// Which container runtime runs the payload.
 enum RuntimeChoice: String, ExpressibleByArgument, CaseIterable, Sendable {

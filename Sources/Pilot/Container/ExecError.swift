@@ -30,8 +30,8 @@ enum ExecError: Error, CustomStringConvertible {
 extension ExecError: CommandError {
     var exitCode: PilotExitCode {
         switch self {
-        case let .container(.commandNotFound(_)): .commandNotFound
-        case let .container(.commandNotExecutable(_, _)): .commandNotExecutable
+        case .container(.commandNotFound): .commandNotFound
+        case .container(.commandNotExecutable): .commandNotExecutable
         case .container(.invalidSpec(_)): .usage
         case .container, .image, .seccomp, .gpu, .apptainer: .containerFailed
         case .resultUnwritable: .cannotWrite

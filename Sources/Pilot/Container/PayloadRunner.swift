@@ -19,6 +19,20 @@ struct PayloadRunner: Sendable {
     var imageCache: String
     /// Where the per-run scratch (staging mount point, seccomp file) is made.
     var scratchParent: String = "/tmp"
+    /// When the payload gets a cgroup of its own.
+    var cgroupPolicy: CgroupPolicy = .auto
+
+    /// When to make a cgroup for the payload: it enforces limits and measures the whole tree's
+    /// peak memory and OOM kills, at the price of a few milliseconds (cgroup v1 migrations wait
+    /// for an RCU grace period).
+    enum CgroupPolicy: String, Sendable, CaseIterable {
+        /// Only when limits are asked for (`pilot exec`'s default).
+        case auto
+        /// Whenever the node allows one (`pilot run`: accounting wants the tree's peak).
+        case always
+        /// Never; limits are then not enforced.
+        case never
+    }
 
     /// Starts the payload, supervises it to the end (signals forwarded, wall-time limit), and
     /// returns how it ended; throws only when it could not be started.
@@ -28,7 +42,7 @@ struct PayloadRunner: Sendable {
         let backend = try await chooseBackend(runtime)
         let seccomp = try compileSeccomp(spec)
         let gpus = try await gpuPlan(spec.gpus, apptainer: backend.installation != nil)
-        let cgroup = makeCgroup(spec.limits)
+        let cgroup = makeCgroup(spec.limits, wanted: cgroupPolicy)
         let started: StartedPayload
         do {
             started = try start(spec, backend: backend, seccomp: seccomp, gpus: gpus, cgroup: cgroup)
@@ -39,7 +53,7 @@ struct PayloadRunner: Sendable {
         let process = started.process
         logger.info("payload started", metadata: [
             "pid": "\(process.pid)", "runtime": "\(backend.choice.rawValue)", "command": "\(spec.command.first ?? "")",
-            "cgroup": "\(cgroup.map { "\($0.version)" } ?? "none")",
+            "cgroup": "\(cgroup.map { $0.version == .v1 ? "v1" : "v2" } ?? "none")",
         ])
         let stopper = ContainerStopper(process: process, grace: grace)
         stopper.forward()
@@ -97,7 +111,9 @@ struct PayloadRunner: Sendable {
     }
 
     /// A cgroup for the payload where the pilot can make one; its absence is logged, not fatal.
-    private func makeCgroup(_ limits: ResourceLimits) -> PayloadCgroup? {
+    private func makeCgroup(_ limits: ResourceLimits, wanted: CgroupPolicy) -> PayloadCgroup? {
+        let asked = limits.memoryBytes != nil || limits.pids != nil || limits.cpus != nil
+        if wanted == .never || (wanted == .auto && !asked) { return nil }
         let name = "pilot-payload-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         do {
             let cgroup = try PayloadCgroupFactory().create(name: name, limits: limits)
@@ -106,7 +122,6 @@ struct PayloadRunner: Sendable {
             }
             return cgroup
         } catch {
-            let asked = limits.memoryBytes != nil || limits.pids != nil || limits.cpus != nil
             logger.log(level: asked ? .warning : .debug, "payload runs without a cgroup of its own", metadata: ["reason": "\(error)"])
             return nil
         }
