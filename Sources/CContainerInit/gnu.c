@@ -2,8 +2,6 @@
 #define _GNU_SOURCE
 #include "container_init.h"
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 int pilot_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
-int pilot_memfd_cloexec(const char *name) { return memfd_create(name, MFD_CLOEXEC); }

@@ -1,4 +1,4 @@
-// `pilot __container-init`: joins the payload's cgroups, unshares the namespaces, and forks the
+// The container's set-up process (forked by pilot_container_spawn): joins the payload's cgroups, unshares the namespaces, and forks the
 // container's init (PID 1 when there is a PID namespace), which builds the file system, starts the
 // payload, forwards signals to it, reaps every process and reports the result on the status fd.
 #define _GNU_SOURCE
@@ -38,22 +38,6 @@ void status_line(const char *fmt, ...) {
 void die_step(const char *step, int err, const char *detail) {
     status_line("error %d %s: %s", err, step, detail ? detail : "");
     _exit(125);
-}
-
-static char *read_plan(size_t *len) {
-    struct stat st;
-    if (fstat(PLAN_FD, &st) != 0) die_step("read plan", errno, "fd 3");
-    char *buf = malloc((size_t)st.st_size + 1);
-    if (!buf) die_step("read plan", ENOMEM, "fd 3");
-    size_t have = 0;
-    while (have < (size_t)st.st_size) {
-        ssize_t n = pread(PLAN_FD, buf + have, (size_t)st.st_size - have, (off_t)have);
-        if (n <= 0) die_step("read plan", n < 0 ? errno : EIO, "fd 3");
-        have += (size_t)n;
-    }
-    close(PLAN_FD);
-    *len = have;
-    return buf;
 }
 
 static void write_file(const char *path, const char *text) {
@@ -219,18 +203,6 @@ static void run_plan(struct plan *plan) {
     }
     int status = supervise(init, init, sfd);
     _exit(exit_code(status));
-}
-
-int pilot_container_init_main(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    size_t len;
-    char *buf = read_plan(&len);
-    static struct plan plan;
-    if (plan_parse(buf, len, &plan) != 0) die_step("parse plan", EINVAL, "malformed launch plan");
-    fcntl(STATUS_FD, F_SETFD, FD_CLOEXEC);
-    fcntl(LIFELINE_FD, F_SETFD, FD_CLOEXEC);
-    run_plan(&plan);
 }
 
 /// Puts `fd` at `target` in the child; -1 leaves `target` as it is.

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define PLAN_FD 3      // the launch plan, a memfd written by Sources/Payload/Runtime/LaunchPlan.swift
+#define PLAN_FD 3      // closed in the set-up process: the plan arrives in memory
 #define STATUS_FD 4    // status lines back to the pilot: "started", "result ...", "error ..."
 #define LIFELINE_FD 5  // read end of a pipe the pilot holds open; EOF means the pilot is gone
 

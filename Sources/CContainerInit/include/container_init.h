@@ -1,18 +1,13 @@
 #ifndef PILOT_CONTAINER_INIT_H
 #define PILOT_CONTAINER_INIT_H
 
-// Entry points the pilot calls from main before any Swift concurrency starts, so the process is
-// still single-threaded (unshare(CLONE_NEWUSER) refuses a threaded caller) and nothing but C runs
-// between fork and exec. Both return only on a usage error; otherwise they exit or exec.
-
-// `pilot __container-init`: reads the launch plan from fd 3 (see Sources/Payload/Runtime/LaunchPlan.swift),
-// builds the container and runs the payload in it; exits with the payload's status.
-int pilot_container_init_main(int argc, char **argv);
+// The C side of the payload runtime: nothing but C runs between fork and exec.
 
 // Forks the set-up process for a launch plan (LaunchPlan.swift) and returns its pid (-1 and errno
 // when fork fails). The child runs only C: it puts status_fd on 4 and lifeline_fd on 5 (and the
-// payload's stdout/stderr on 1 and 2 when not -1), closes every other descriptor, and proceeds
-// as `__container-init` would.
+// payload's stdout/stderr on 1 and 2 when not -1), closes every other descriptor, unshares the
+// plan's namespaces (a fork is single-threaded, as unshare(CLONE_NEWUSER) requires), and becomes
+// the container.
 #include <sys/types.h>
 #include <stddef.h>
 pid_t pilot_container_spawn(const char *plan, size_t len, int status_fd, int lifeline_fd, int stdout_fd, int stderr_fd);
@@ -23,6 +18,5 @@ int pilot_seccomp_exec_main(int argc, char **argv);
 
 // GNU calls the Swift Glibc module does not import.
 int pilot_pipe_cloexec(int fds[2]);           // pipe2(fds, O_CLOEXEC)
-int pilot_memfd_cloexec(const char *name);    // memfd_create(name, MFD_CLOEXEC)
 
 #endif

@@ -2,10 +2,10 @@
 import Glibc
 #endif
 
-/// What the C set-up code (`pilot __container-init`, Sources/CContainerInit) does, in order.
+/// What the C set-up code (Sources/CContainerInit, forked by `ContainerLauncher`) does, in order.
 ///
 /// Encoded as NUL-terminated tokens, each operation a keyword and a fixed number of arguments, and
-/// handed over in a memfd on fd 3; `plan.c` is the reader. Keeping the decisions here and only the
+/// handed to the forked set-up process in memory; `plan.c` is the reader. Keeping the decisions here and only the
 /// mechanism in C means everything but the system calls is tested in Swift.
 public struct LaunchPlan: Sendable, Equatable {
     /// Namespaces to unshare.

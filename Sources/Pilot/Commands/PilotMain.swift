@@ -10,7 +10,7 @@ import Payload
 @main
 enum PilotMain {
     static func main() {
-        // `__container-init` and `__seccomp-exec` run C in this still single-threaded process.
+        // `__seccomp-exec` (inside apptainer containers) runs C only, before Swift starts any thread.
         InternalEntry.dispatch()
         let done = DispatchSemaphore(value: 0)
         // A plain Task would inherit the main actor, whose only thread is the one waiting here.
