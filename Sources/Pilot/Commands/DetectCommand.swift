@@ -44,11 +44,15 @@ struct DetectCommand: AsyncParsableCommand {
             environment: context.environment,
             logger: context.logger
         )
-        let report: NodeReport
+        var report: NodeReport
         do {
             report = try await detector.detect()
         } catch {
             throw CommandContext.fail(error)
+        }
+        if settings.root == "/" {
+            report.containers = await ContainerRuntimesReport.probe(
+                configuration: settings, environment: context.environment, logger: context.logger)
         }
         print(json ? try JSONOutput.encode(report) : NodeSummary.render(report), terminator: json ? "\n" : "")
     }

@@ -50,6 +50,7 @@ enum NodeSummary {
         if let platform = report.virtualization.platform { where_ += ", on \(platform)" }
         lines.append(("runs in", where_))
         if let cvmfs = report.cvmfs { lines.append(("cvmfs", cvmfsLine(cvmfs))) }
+        if let containers = report.containers { lines.append(("containers", containers.summaryLine)) }
         for warning in report.warnings { lines.append(("warning", warning)) }
 
         let width = lines.map(\.0.count).max() ?? 0

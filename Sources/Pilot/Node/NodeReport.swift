@@ -26,9 +26,11 @@ struct NodeReport: Codable, Sendable, Equatable {
     @EncodedAsNull var cvmfs: CVMFSSummary?
     /// Things that could not be read, one line each; detection went on without them.
     var warnings: [String]
+    /// Which payload container backends work here; null under `--root` (a captured tree is another node).
+    @EncodedAsNull var containers: ContainerRuntimesReport? = nil
 
     enum CodingKeys: String, CodingKey {
-        case arch, hostname, cpu, memory, disk, gpus, os, kernel, cgroup, virtualization, cvmfs, warnings
+        case arch, hostname, cpu, memory, disk, gpus, os, kernel, cgroup, virtualization, cvmfs, warnings, containers
         case gpuProbe = "gpu_probe"
     }
 }
