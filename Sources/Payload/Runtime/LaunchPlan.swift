@@ -125,7 +125,7 @@ public struct LaunchPlan: Sendable, Equatable {
         }
         if let program = seccompProgram {
             guard !program.isEmpty, program.count % 8 == 0 else { throw .invalidSpec("seccomp program of \(program.count) bytes is not a filter") }
-            try token("seccomp", ""); try token(Self.hex(program), "seccomp")
+            try token("seccomp", ""); try token(Digest.hex(program), "seccomp")
         }
         if let runAs { try token("user", ""); try token(String(runAs.uid), ""); try token(String(runAs.gid), "") }
         if dropCapabilities { try token("drop-caps", "") }
@@ -138,16 +138,5 @@ public struct LaunchPlan: Sendable, Equatable {
         }
         try token("end", "")
         return out
-    }
-
-    private static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

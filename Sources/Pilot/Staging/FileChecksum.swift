@@ -1,3 +1,4 @@
+import Payload
 import CZlib
 
 /// A file checksum as Rucio and PanDA write it: `ad:` + 8 hex digits (Adler-32) or `md5:` + 32.
@@ -47,13 +48,13 @@ enum FileChecksum: Equatable, Sendable, CustomStringConvertible {
 /// Adler-32 and, when asked, MD5 of a byte stream, updated as the bytes arrive.
 struct StreamingChecksums {
     private(set) var adler: UInt = 1
-    private let md5: MD5Digest?
+    private let md5: Digest?
     /// Bytes seen.
     private(set) var count: Int = 0
 
     /// Starts both sums; MD5 only when `md5` is true.
     init(md5: Bool) {
-        self.md5 = md5 ? MD5Digest() : nil
+        self.md5 = md5 ? Digest(.md5) : nil
     }
 
     /// Adds a chunk.
@@ -71,5 +72,5 @@ struct StreamingChecksums {
     }
 
     /// The MD5, when it was asked for; finishes the digest.
-    func finishMD5() -> String? { md5?.finish() }
+    func finishMD5() -> String? { md5?.finishHex() }
 }

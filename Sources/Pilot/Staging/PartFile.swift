@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Payload
 
 /// The temporary file a download streams into, next to its destination; owns the descriptor.
 ///
@@ -51,7 +52,7 @@ final class PartFile: @unchecked Sendable {
     /// The MD5 of what was written, read back from the file (for parallel streams, whose MD5s
     /// cannot be joined).
     func readBackMD5() throws(StagingError) -> String {
-        let digest = MD5Digest()
+        let digest = Digest(.md5)
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var offset = 0
         while true {
@@ -60,7 +61,7 @@ final class PartFile: @unchecked Sendable {
                 if errno == EINTR { continue }
                 throw .file(.last("pread", path: path))
             }
-            if n == 0 { return digest.finish() }
+            if n == 0 { return digest.finishHex() }
             buffer.withUnsafeBytes { digest.update(UnsafeRawBufferPointer(rebasing: $0.prefix(n))) }
             offset += n
         }

@@ -170,9 +170,9 @@ final class LocalStackS3: Sendable {
     // MARK: - Starting
 
     private func start(port: Int, watchedPID: pid_t) throws {
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let launcherLog = URL(fileURLWithPath: directory + "/launcher.log")
-        FileManager.default.createFile(atPath: launcherLog.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: launcherLog.path, contents: nil)
         let output = try FileHandle(forWritingTo: launcherLog)
         defer { try? output.close() }
 
@@ -236,7 +236,7 @@ final class LocalStackS3: Sendable {
         process.arguments = arguments
         // stderr to a file: two pipes read one after the other can block on a long traceback.
         let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("pilot-s3-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: errPath) }
         let out = Pipe()
         process.standardInput = FileHandle.nullDevice

@@ -15,7 +15,7 @@ struct SHA256Tests {
 
     @Test func aMillionAsInOddChunks() {
         let bytes = [UInt8](repeating: 0x61, count: 1_000_000)
-        var digest = SHA256()
+        let digest = SHA256()
         var offset = 0
         var chunk = 1
         while offset < bytes.count {
@@ -41,7 +41,7 @@ struct SHA256Tests {
             128: "24da1b81d0b16df6428eee73c69fcb2a93c76bc6df706f0c6670fe6bfe800464",
         ]
         let bytes = [UInt8](repeating: 0x78, count: length)
-        var incremental = SHA256()
+        let incremental = SHA256()
         bytes.withUnsafeBytes { incremental.update(UnsafeRawBufferPointer(rebasing: $0.prefix(length / 2))) }
         bytes.withUnsafeBytes { incremental.update(UnsafeRawBufferPointer(rebasing: $0.dropFirst(length / 2))) }
         let oneShot = SHA256.hex(of: bytes)
