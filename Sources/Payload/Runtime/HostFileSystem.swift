@@ -9,12 +9,14 @@ import Musl
 ///
 /// Every path given to it is absolute as the host sees it; every path it returns has the root
 /// in front, so it can be opened or bound by this process as is.
-struct HostFileSystem: Sendable, Equatable {
+public struct HostFileSystem: Sendable, Equatable {
     /// The directory standing for `/`; "/" on a live system.
-    var root: String
+    public var root: String
+
+    public init(root: String) { self.root = root }
 
     /// `root` + `path`; `path` unchanged when the root is `/`.
-    func path(_ absolute: String) -> String {
+    public func path(_ absolute: String) -> String {
         if root == "/" || root.isEmpty { return absolute }
         let base = root.hasSuffix("/") ? String(root.dropLast()) : root
         return base + (absolute.hasPrefix("/") ? absolute : "/" + absolute)
