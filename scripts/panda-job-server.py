@@ -143,6 +143,7 @@ class State:
         self.commands = {}  # PandaID -> command for the next update
         self.down_until = 0.0
         self.down_mode = None
+        self.listening = False
         if options.jobs:
             for name in sorted(os.listdir(options.jobs)):
                 if name.endswith(".json"):
@@ -306,7 +307,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return None
         if not cert:
             return None
-        return "".join(f"/{k}={v}" for rdn in cert.get("subject", ()) for k, v in rdn)
+        short = {"domainComponent": "DC", "organizationalUnitName": "OU", "organizationName": "O",
+                 "commonName": "CN", "countryName": "C", "localityName": "L", "stateOrProvinceName": "ST"}
+        return "".join(f"/{short.get(k, k)}={v}" for rdn in cert.get("subject", ()) for k, v in rdn)
 
     def encode(self, reply, record):
         if isinstance(reply, (bytes, str)):
@@ -475,6 +478,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with state.lock:
                 state.down_until = time.time() + float(args.get("seconds", "5"))
                 state.down_mode = args.get("mode", "refuse")
+            # Answer once the listener is closed, so that the caller's next connect is refused.
+            deadline = time.time() + 1
+            while state.down_mode == "refuse" and state.listening and time.time() < deadline:
+                time.sleep(0.005)
             return 200, {"ok": True}
         if endpoint == "job":
             job = json.loads(raw)
@@ -512,6 +519,7 @@ class Listener:
         sock.listen(64)
         self.port = sock.getsockname()[1]
         self.sock = sock
+        self.state.listening = True
 
     def serve(self):
         while True:
@@ -519,12 +527,14 @@ class Listener:
                 if self.sock:
                     self.sock.close()
                     self.sock = None
-                time.sleep(0.02)
+                    self.state.listening = False
+                time.sleep(0.005)
                 continue
             if not self.sock:
                 self.open()
-            ready, _, _ = select.select([self.sock], [], [], 0.1)
-            if not ready:
+            ready, _, _ = select.select([self.sock], [], [], 0.05)
+            # Being told to go down while waiting: refuse what arrived meanwhile too.
+            if not ready or self.state.is_down("refuse"):
                 continue
             try:
                 conn, address = self.sock.accept()
