@@ -153,6 +153,9 @@ final class PandaClient: Sendable {
                 return (api, response, url)
             case 401, 403:
                 throw .authRefused(url: url, status: response.status, detail: ServerError.excerpt(response.body))
+            case 500 where response.body.contains("received invalid JSON"):
+                // The server could not read what was sent: sending it again cannot help.
+                throw .unexpectedStatus(url: url, status: 500, detail: ServerError.excerpt(response.body))
             case _ where RetryPolicy.isRetryable(status: response.status):
                 retryAfter = response.headers["retry-after"]
                 throw .serverFailure(url: url, status: response.status, attempts: 1, detail: ServerError.excerpt(response.body))
