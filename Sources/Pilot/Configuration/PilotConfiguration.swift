@@ -29,6 +29,11 @@ struct PilotConfiguration: Codable, Sendable, Equatable {
     /// The command that mounts a repository, run as `<command> REPO DIR`; nil uses the node's
     /// `mount.cvmfs`. A cvmfsexec `mountrepo` wrapper fits here.
     var cvmfsMountCommand: String?
+    // MARK: PanDA server (Server/, Job/, Harvester/): one nested object, `panda`.
+    /// The PanDA server, queue and worker identity (`PandaSettings`; file key `panda`, variables
+    /// `PILOT_PANDA_<KEY>`, Harvester's pod environment).
+    var panda = PandaSettings()
+    // END PanDA server
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case root, workdir
@@ -41,6 +46,7 @@ struct PilotConfiguration: Codable, Sendable, Equatable {
         case cvmfsTimeout = "cvmfs_timeout"
         case cvmfsMaxAge = "cvmfs_max_age"
         case cvmfsMountCommand = "cvmfs_mount_command"
+        case panda  // PanDA server
     }
 
     /// Every key's default; the work directory defaults to the current directory.
@@ -66,6 +72,7 @@ struct ConfigurationLayer: Codable, Sendable, Equatable {
     var cvmfsTimeout: Double?
     var cvmfsMaxAge: Int?
     var cvmfsMountCommand: String?
+    var panda: PandaSettingsLayer?  // PanDA server
 
     typealias CodingKeys = PilotConfiguration.CodingKeys
 
@@ -85,5 +92,6 @@ struct ConfigurationLayer: Codable, Sendable, Equatable {
         set(cvmfsTimeout, \.cvmfsTimeout)
         set(cvmfsMaxAge, \.cvmfsMaxAge)
         if let cvmfsMountCommand { configuration.cvmfsMountCommand = cvmfsMountCommand }
+        panda?.apply(to: &configuration.panda)  // PanDA server
     }
 }

@@ -118,10 +118,10 @@ extension CurlEasy {
 
 extension CurlEasy {
     /// Performs a POST with `body` as its content (libcurl copies it). The response body is
-    /// returned, at most 1 MiB of it (a `CompleteMultipartUpload` answer, or an error document).
-    func post(_ request: Request, body: [UInt8]) -> (Response, String) {
+    /// returned, at most `limit` bytes of it (a `CompleteMultipartUpload` answer, an error
+    /// document, a PanDA reply).
+    func post(_ request: Request, body: [UInt8], limit: Int = 1 << 20) -> (Response, String) {
         var answer: [UInt8] = []
-        let limit = 1 << 20
         var storage = body.isEmpty ? [0] : body  // never a nil pointer, even for an empty body
         let response = storage.withUnsafeMutableBytes { bytes in
             perform(request, configure: { handle in

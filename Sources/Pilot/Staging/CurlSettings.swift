@@ -17,6 +17,16 @@ struct CurlSettings: Sendable, Equatable {
     var lowSpeedTime: Int = 60
     /// Receive buffer: large writes make streaming to disk cheaper than curl's 16 KiB default.
     var bufferSize: Int = 512 * 1024
+    // For the PanDA client (Server/); nil leaves libcurl's default.
+    /// A PEM file holding the client certificate and its key (an X.509 proxy, `X509_USER_PROXY`).
+    var clientCertificate: String?
+    /// Encodings offered for the reply (`""`: all libcurl decodes, gzip among them); libcurl
+    /// decodes the body itself.
+    var acceptEncoding: String?
+    /// Seconds the whole transfer may take.
+    var timeout: Int?
+    /// The `User-Agent` header.
+    var userAgent: String?
 
     /// System CA bundles: Debian/Ubuntu, EL, Alpine/others.
     static let knownBundles = [
@@ -45,5 +55,12 @@ struct CurlSettings: Sendable, Equatable {
         _ = pilot_curl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
         if let caFile { _ = pilot_curl_setopt_string(handle, CURLOPT_CAINFO, caFile) }
         if let caDirectory { _ = pilot_curl_setopt_string(handle, CURLOPT_CAPATH, caDirectory) }
+        if let clientCertificate {
+            _ = pilot_curl_setopt_string(handle, CURLOPT_SSLCERT, clientCertificate)
+            _ = pilot_curl_setopt_string(handle, CURLOPT_SSLKEY, clientCertificate)
+        }
+        if let acceptEncoding { _ = pilot_curl_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, acceptEncoding) }
+        if let timeout { _ = pilot_curl_setopt_long(handle, CURLOPT_TIMEOUT, timeout) }
+        if let userAgent { _ = pilot_curl_setopt_string(handle, CURLOPT_USERAGENT, userAgent) }
     }
 }
