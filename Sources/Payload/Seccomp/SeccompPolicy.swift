@@ -31,7 +31,8 @@ public struct SeccompPolicy: Sendable, Equatable {
     ///
     /// Names this libseccomp does not know are skipped and listed in the result, so a profile
     /// written for a newer kernel still loads; every other problem throws, naming the rule.
-    public func compile() throws(SeccompError) -> SeccompProgram {
+    /// `withPFC: false` skips rendering the pseudo filter code (the launch path needs only the BPF).
+    public func compile(withPFC: Bool = true) throws(SeccompError) -> SeccompProgram {
         let filter = try SeccompFilter(defaultAction: defaultAction)
         for architecture in SeccompFilter.compatibilityArchitectures {
             try filter.addArchitecture(architecture)
@@ -54,7 +55,7 @@ public struct SeccompPolicy: Sendable, Equatable {
         if instructions > SeccompProgram.maximumInstructions {
             throw .programTooLarge(instructions: instructions)
         }
-        return SeccompProgram(bpf: bpf, pfc: try filter.exportPFC(), skippedSyscalls: skipped)
+        return SeccompProgram(bpf: bpf, pfc: withPFC ? try filter.exportPFC() : "", skippedSyscalls: skipped)
     }
 }
 

@@ -104,7 +104,9 @@ struct ExecCommand: AsyncParsableCommand {
                 throw CommandContext.fail(ExecError.resultUnwritable(result, "\(error)"))
             }
         }
-        throw ExitCode(outcome.exit.exitCode)
+        // exit(3) rather than `throw ExitCode`: swift-argument-parser builds its help text for
+        // every thrown exit code, a noticeable part of a short payload's launch.
+        Glibc.exit(outcome.exit.exitCode)
     }
 
     /// The image cache when none is given: a system directory for root, the user's cache otherwise.

@@ -100,7 +100,7 @@ struct PayloadRunner: Sendable {
     private func compileSeccomp(_ spec: ContainerSpec) throws(ExecError) -> SeccompProgram? {
         do {
             guard let policy = try SeccompPolicy.resolve(spec.seccomp, allowNestedNamespaces: spec.allowNestedNamespaces) else { return nil }
-            let program = try policy.compile()
+            let program = try policy.compile(withPFC: false)
             if !program.skippedSyscalls.isEmpty {
                 logger.warning("seccomp profile names system calls this libseccomp does not know", metadata: ["skipped": "\(program.skippedSyscalls.joined(separator: ","))"])
             }

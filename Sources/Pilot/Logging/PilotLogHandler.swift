@@ -46,18 +46,51 @@ struct PilotLogHandler: LogHandler {
     static func format(
         level: Logger.Level, message: String, metadata: Logger.Metadata, label: String, json: Bool, time: Date
     ) -> String {
-        let timestamp = time.formatted(.iso8601)
+        let timestamp = Self.timestamp(time)
         let fields = metadata.sorted { $0.key < $1.key }.map { ($0.key, Redactor.redact("\($0.value)")) }
         if json {
             var object: [String: String] = ["time": timestamp, "level": level.rawValue, "msg": Redactor.redact(message)]
             for (key, value) in fields where object[key] == nil { object[key] = value }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            let data = (try? encoder.encode(object)) ?? Data("{}".utf8)
-            return String(decoding: data, as: UTF8.self) + "\n"
+            // By hand rather than with JSONEncoder: a log line is written on every event, and the
+            // encoder costs more than the rest of the line (what JSONEncoder would write, sorted keys).
+            let members = object.sorted { $0.key < $1.key }.map { Self.jsonString($0.key) + ":" + Self.jsonString($0.value) }
+            return "{" + members.joined(separator: ",") + "}\n"
         }
         let rendered = fields.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
         return "\(timestamp) \(level.rawValue) \(Redactor.redact(message))\(rendered.isEmpty ? "" : " " + rendered)\n"
+    }
+}
+
+extension PilotLogHandler {
+    /// ISO 8601 in UTC to the second, `2026-11-28T15:54:56Z`.
+    static func timestamp(_ time: Date) -> String {
+        var seconds = time_t(time.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
+    }
+
+    /// A JSON string literal: quotes, backslashes and control characters escaped, the rest as is.
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
 }
 
