@@ -1,9 +1,14 @@
 /// The prmon figures of PanDA's job update (PANDA.md section 5), one case per figure, with its
 /// name in each API generation.
 enum PandaMonitorField: String, CaseIterable, Sendable {
+    /// The largest summed RSS, virtual memory, swap and PSS, kB.
     case maxRSS, maxVMEM, maxSWAP, maxPSS
+    /// Their averages over the samples, kB.
     case avgRSS, avgVMEM, avgSWAP, avgPSS
+    /// Bytes read and written through system calls (rchar, wchar) and from and to storage
+    /// (read_bytes, write_bytes).
     case totRCHAR, totWCHAR, totRBYTES, totWBYTES
+    /// Those totals over the wall time, bytes per second.
     case rateRCHAR, rateWCHAR, rateRBYTES, rateWBYTES
 
     /// The legacy `updateJob` name (pilot3's `get_data_structure`): the raw value.

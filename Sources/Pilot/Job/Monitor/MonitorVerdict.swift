@@ -18,17 +18,25 @@ enum MonitorVerdict: Sendable, Equatable, CustomStringConvertible {
 
     /// Which memory figure a memory verdict compared.
     enum MemoryMeasure: String, Sendable, Equatable {
+        /// Proportional set size, from smaps_rollup.
         case pss = "PSS"
+        /// Resident set size, from status: counts shared pages once per process.
         case rss = "RSS"
     }
 
     /// pilot3's codes for the monitor's verdicts (`pilot/common/errorcodes.py`).
     enum ErrorCode: Int, Sendable, Equatable {
+        /// NOLOCALSPACE.
         case noLocalSpace = 1098
+        /// USERDIRTOOLARGE.
         case userDirectoryTooLarge = 1104
+        /// LOOPINGJOB.
         case loopingJob = 1150
+        /// MISSINGOUTPUTFILE.
         case missingOutputFile = 1165
+        /// REACHEDMAXTIME.
         case reachedMaxTime = 1213
+        /// PAYLOADEXCEEDMAXMEM.
         case payloadExceededMaxMemory = 1235
     }
 
