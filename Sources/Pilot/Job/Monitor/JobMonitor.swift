@@ -60,7 +60,7 @@ final class JobMonitor: Sendable {
 
     /// Runs `payload` (the wait for the container) while monitoring it in a child task, which is
     /// cancelled when the payload returns; then reads the cgroup's usage and checks the outputs.
-    func watch<T: Sendable>(_ payload: @Sendable () async -> T) async -> (value: T, report: MonitorReport) {
+    func watch<T: Sendable>(_ payload: () async -> T) async -> (value: T, report: MonitorReport) {
         let start = ContinuousClock.now
         let value = await withTaskGroup(of: Void.self, returning: T.self) { group in
             group.addTask { await self.loop(from: start) }
