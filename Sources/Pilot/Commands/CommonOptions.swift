@@ -36,8 +36,18 @@ struct NodeOptions: ParsableArguments {
     }
 }
 
-extension Logger.Level: @retroactive ExpressibleByArgument {}
-extension LogFormat: ExpressibleByArgument {}
+// The value lists are spelled out: swift-argument-parser's defaults for CaseIterable enums go
+// through String(describing:) and dynamic casts, each a scan of every protocol conformance in the
+// static binary (a measurable part of a short command's start; README, "The static binary").
+extension Logger.Level: @retroactive ExpressibleByArgument {
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+    public var defaultValueDescription: String { rawValue }
+}
+
+extension LogFormat: ExpressibleByArgument {
+    static var allValueStrings: [String] { allCases.map(\.rawValue) }
+    var defaultValueDescription: String { rawValue }
+}
 
 /// What a command needs once its options are parsed: the configuration, a logger, the environment.
 struct CommandContext: Sendable {

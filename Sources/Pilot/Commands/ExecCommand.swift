@@ -155,9 +155,15 @@ struct ExecCommand: AsyncParsableCommand {
     }
 }
 
-extension PayloadRunner.CgroupPolicy: ExpressibleByArgument {}
+extension PayloadRunner.CgroupPolicy: ExpressibleByArgument {
+    static var allValueStrings: [String] { allCases.map(\.rawValue) }
+    var defaultValueDescription: String { rawValue }
+}
 
 /// Which container runtime runs the payload.
 enum RuntimeChoice: String, ExpressibleByArgument, CaseIterable, Sendable {
     case auto, builtin, apptainer
+
+    static var allValueStrings: [String] { allCases.map(\.rawValue) }
+    var defaultValueDescription: String { rawValue }
 }
