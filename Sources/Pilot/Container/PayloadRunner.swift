@@ -34,9 +34,22 @@ struct PayloadRunner: Sendable {
         case never
     }
 
+    /// Where the payload's standard output and error go (nil: the pilot's own).
+    var standardOutput: Int32? = nil
+    var standardError: Int32? = nil
+
     /// Starts the payload, supervises it to the end (signals forwarded, wall-time limit), and
     /// returns how it ended; throws only when it could not be started.
     func run(_ spec: ContainerSpec, runtime: RuntimeChoice, grace: Double, timeout: Double?) async throws(ExecError) -> ExecOutcome {
+        let payload = try await launch(spec, runtime: runtime, grace: grace)
+        payload.stopper.forward()
+        if let timeout { payload.stopper.limitWallTime(timeout) }
+        return await payload.finish()
+    }
+
+    /// Starts the payload and returns it running: the job loop watches it (`RunningPayload.pid`,
+    /// `.cgroup`), stops it (`.stopper`) and collects its end (`finish`).
+    func launch(_ spec: ContainerSpec, runtime: RuntimeChoice, grace: Double) async throws(ExecError) -> RunningPayload {
         var spec = spec
         spec.rootfs = try resolveImage(spec.rootfs)
         let backend = try await chooseBackend(runtime)
@@ -50,29 +63,19 @@ struct PayloadRunner: Sendable {
             try? cgroup?.tearDown()
             throw error
         }
-        let process = started.process
         logger.info("payload started", metadata: [
-            "pid": "\(process.pid)", "runtime": "\(backend.choice.rawValue)", "command": "\(spec.command.first ?? "")",
+            "pid": "\(started.process.pid)", "runtime": "\(backend.choice.rawValue)", "command": "\(spec.command.first ?? "")",
             "cgroup": "\(cgroup.map { $0.version == .v1 ? "v1" : "v2" } ?? "none")",
         ])
-        let stopper = ContainerStopper(process: process, grace: grace)
-        stopper.forward()
-        if let timeout { stopper.limitWallTime(timeout) }
-        var exit = await BlockingThread.run { process.wait() }
-        stopper.cancel()
-        started.cleanup()
-        if let cgroup { exit = finish(exit, cgroup: cgroup) }
-        logger.info("payload ended", metadata: [
-            "exit_code": "\(exit.exitCode)", "wall_s": "\(exit.wallSeconds)", "oom": "\(exit.outOfMemory)",
-            "cpu_s": "\(exit.userCPUSeconds + exit.systemCPUSeconds)", "max_rss_kb": "\(exit.maxRSSKilobytes)",
-        ])
-        return ExecOutcome(exit: exit, runtime: backend.choice, timedOut: stopper.timedOut,
-                           limitsEnforced: cgroup != nil || (spec.limits.memoryBytes == nil && spec.limits.pids == nil && spec.limits.cpus == nil))
+        let asked = spec.limits.memoryBytes != nil || spec.limits.pids != nil || spec.limits.cpus != nil
+        return RunningPayload(
+            process: started.process, stopper: ContainerStopper(process: started.process, grace: grace), cgroup: cgroup,
+            runtime: backend.choice, limitsEnforced: cgroup != nil || !asked, cleanup: started.cleanup, runner: self)
     }
 
     /// The cgroup's view replaces the init's where it is better: the peak memory of the whole tree
     /// (rusage only knows the largest process) and whether the OOM killer acted.
-    private func finish(_ exit: ContainerExit, cgroup: PayloadCgroup) -> ContainerExit {
+    func finish(_ exit: ContainerExit, cgroup: PayloadCgroup) -> ContainerExit {
         var exit = exit
         do {
             let usage = try cgroup.usage()
