@@ -6,6 +6,6 @@ struct PilotCommand: AsyncParsableCommand {
         commandName: "pilot",
         abstract: "Turns this pod or VM into a grid worker: detects the node, runs jobs, accounts for them.",
         version: BuildInfo.pilotVersion,
-        subcommands: [DetectCommand.self, CVMFSCommand.self, StageCommand.self, ExecCommand.self, VersionCommand.self]
+        subcommands: [DetectCommand.self, CVMFSCommand.self, StageCommand.self, ExecCommand.self, AccountingCommand.self, VersionCommand.self]
     )
 }

@@ -80,6 +80,7 @@ enum ConfigurationLoader {
         layer.cvmfsTimeout = try reader.value(.cvmfsTimeout, expected: "seconds", Double.init)
         layer.cvmfsMaxAge = try reader.value(.cvmfsMaxAge, expected: "whole seconds") { Int($0) }
         layer.cvmfsMountCommand = reader.string(.cvmfsMountCommand)
+        layer.accounting = try AccountingLayer.environment(environment)  // issue 7
         return layer
     }
 
@@ -99,6 +100,7 @@ enum ConfigurationLoader {
         guard configuration.cvmfsMaxAge > 0 else {
             throw .invalidValue(key: "cvmfs_max_age", reason: "must be a positive number of seconds")
         }
+        try AccountingLayer.validate(configuration.accounting)  // issue 7
         for name in configuration.cvmfsRepos {
             do { _ = try CVMFSRepository(name: name) } catch {
                 throw .invalidValue(key: "cvmfs_repos", reason: error.description)

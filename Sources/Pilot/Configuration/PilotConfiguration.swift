@@ -29,6 +29,9 @@ struct PilotConfiguration: Codable, Sendable, Equatable {
     /// The command that mounts a repository, run as `<command> REPO DIR`; nil uses the node's
     /// `mount.cvmfs`. A cvmfsexec `mountrepo` wrapper fits here.
     var cvmfsMountCommand: String?
+    // MARK: accounting (issue 7): one nested object, see AccountingSettings.swift
+    /// The accounting keys: ledger, APEL queue, benchmark, collector, prices.
+    var accounting = AccountingSettings.defaults
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case root, workdir
@@ -41,6 +44,7 @@ struct PilotConfiguration: Codable, Sendable, Equatable {
         case cvmfsTimeout = "cvmfs_timeout"
         case cvmfsMaxAge = "cvmfs_max_age"
         case cvmfsMountCommand = "cvmfs_mount_command"
+        case accounting  // issue 7
     }
 
     /// Every key's default; the work directory defaults to the current directory.
@@ -66,6 +70,7 @@ struct ConfigurationLayer: Codable, Sendable, Equatable {
     var cvmfsTimeout: Double?
     var cvmfsMaxAge: Int?
     var cvmfsMountCommand: String?
+    var accounting: AccountingLayer?  // issue 7
 
     typealias CodingKeys = PilotConfiguration.CodingKeys
 
@@ -85,5 +90,6 @@ struct ConfigurationLayer: Codable, Sendable, Equatable {
         set(cvmfsTimeout, \.cvmfsTimeout)
         set(cvmfsMaxAge, \.cvmfsMaxAge)
         if let cvmfsMountCommand { configuration.cvmfsMountCommand = cvmfsMountCommand }
+        accounting?.apply(to: &configuration.accounting)  // issue 7
     }
 }
