@@ -4,25 +4,45 @@
 /// durations whole; `validate(now:)` then refuses anything the server would reject. Stored in the
 /// ledger as JSON, so summaries are computed from exactly what was sent.
 struct APELJobRecord: Codable, Sendable, Equatable {
+    /// Site: the GOCDB site name (mandatory).
     var site: String
+    /// SubmitHost: `<host>/<queue>`, the group a summary counts under.
     var submitHost: String?
+    /// MachineName: the pod or VM.
     var machineName: String?
+    /// Queue: the PanDA queue (100 characters at most).
     var queue: String?
+    /// LocalJobId: the PanDA id (mandatory).
     var localJobID: String
+    /// LocalUserId: the local account.
     var localUserID: String?
+    /// GlobalUserName: the owner's DN.
     var globalUserName: String?
+    /// FQAN: when present, the server takes VO, VOGroup and VORole from it.
     var fqan: String?
+    /// VO, written only without an FQAN.
     var vo: String?
+    /// WallDuration in whole seconds.
     var wallDuration: Int64
+    /// CpuDuration in whole seconds, all cores of the payload tree.
     var cpuDuration: Int64
+    /// Processors: cores.
     var processors: Int64?
+    /// NodeCount.
     var nodeCount: Int64?
+    /// StartTime, seconds since the epoch.
     var startTime: Int64
+    /// EndTime, seconds since the epoch; part of APEL's primary key.
     var endTime: Int64
+    /// InfrastructureDescription (100 characters at most).
     var infrastructureDescription: String?
+    /// InfrastructureType: `grid` or `local`.
     var infrastructureType: String?
+    /// MemoryReal in kB: peak resident memory.
     var memoryReal: Int64?
+    /// MemoryVirtual in kB: peak virtual memory.
     var memoryVirtual: Int64?
+    /// ServiceLevelType and ServiceLevel (per core).
     var benchmark: APELBenchmark
 
     /// The message header.

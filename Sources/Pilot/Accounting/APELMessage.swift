@@ -41,8 +41,11 @@ enum APELMessage {
 /// VO, VOGroup and VORole from an FQAN, exactly as APEL's `parse_fqan` derives them
 /// (`apel/common/parsing_utils.py`), so summaries group jobs as the server would.
 struct APELVOAttributes: Hashable, Sendable {
+    /// VO: the FQAN's first component, or the whole FQAN when it has no role.
     var vo: String?
+    /// VOGroup: the FQAN up to the role (`/atlas`).
     var voGroup: String?
+    /// VORole: `Role=production`.
     var voRole: String?
 
     /// From a record's FQAN, else its VO alone.

@@ -8,20 +8,32 @@
 struct APELSummaryRecord: Sendable, Equatable {
     /// The fields APEL groups by (`ReplaceSummary`'s key), less Site, Month and Year.
     struct Group: Hashable, Sendable {
+        /// The owner's DN.
         var globalUserName: String?
+        /// VO, VOGroup and VORole as the server derives them.
         var vo: APELVOAttributes
+        /// The SubmitHost.
         var submitHost: String?
+        /// `grid` or `local`.
         var infrastructureType: String?
+        /// The per-core benchmark.
         var benchmark: APELBenchmark
+        /// NodeCount, 0 when the records had none.
         var nodeCount: Int64
+        /// Processors, 0 when the records had none.
         var processors: Int64
     }
 
+    /// The GOCDB site name.
     var site: String
+    /// The month summarised.
     var month: UTCMonth
+    /// What the jobs have in common.
     var group: Group
+    /// The first and last EndTime of the group's jobs, both inside the month.
     var earliestEndTime: Int64
     var latestEndTime: Int64
+    /// Seconds and jobs summed over the group: the month's running total.
     var wallDuration: Int64
     var cpuDuration: Int64
     var numberOfJobs: Int64
@@ -48,9 +60,13 @@ struct APELSummaryRecord: Sendable, Equatable {
 /// The sync record, `APEL-sync-message: v0.1`: how many jobs a SubmitHost ran in a month, for the
 /// portal's completeness check. One goes with each month's summaries.
 struct APELSyncRecord: Sendable, Equatable {
+    /// The GOCDB site name.
     var site: String
+    /// The SubmitHost counted.
     var submitHost: String?
+    /// Jobs of the month from that SubmitHost.
     var numberOfJobs: Int64
+    /// The month counted.
     var month: UTCMonth
 
     /// The message header.
@@ -70,7 +86,9 @@ struct APELSyncRecord: Sendable, Equatable {
 enum APELSummarizer {
     /// What `summarize` produces for one month.
     struct Result: Sendable, Equatable {
+        /// One summary per group, sorted.
         var summaries: [APELSummaryRecord]
+        /// One sync record per site and SubmitHost.
         var syncs: [APELSyncRecord]
 
         /// The summary messages, then the sync message(s), each within APEL's batch limits.

@@ -64,9 +64,11 @@ extension AccountingLedger {
         return "dirq queue \(delivery.queue): no free element name after \(Self.nameAttempts) tries"
     }
 
-    /// POSTs the record to the collector, with retries; the entry keeps the count and the error.
+    /// POSTs the record to the collector configured now (else the one it was recorded for), with
+    /// retries; the entry keeps the count and the error.
     private func deliverToCollector(_ entry: inout LedgerEntry) throws(AccountingError) -> String? {
         guard var delivery = entry.collector else { return nil }
+        delivery.url = settings.collectorURL ?? delivery.url  // the collector configured now
         let payload = CollectorPayload(recordKey: entry.recordKey, apelMessage: entry.apel?.message, usage: entry.usage)
         let collector = AccountingCollector(url: delivery.url)
         let (attempts, failure) = collector.post(payload)

@@ -83,16 +83,19 @@ struct AccountingLedger: Sendable {
     struct Report: Sendable, Equatable {
         /// PanDA ids whose deliveries are all done.
         var delivered: [String] = []
-        /// PanDA ids still pending, with why.
-        var pending: [(id: String, reason: String)] = []
+        /// Jobs still pending, with why.
+        var pending: [Pending] = []
         /// PanDA ids held for want of a benchmark.
         var held: [String] = []
         /// PanDA ids refused as invalid for APEL.
         var refused: [String] = []
 
-        static func == (lhs: Report, rhs: Report) -> Bool {
-            lhs.delivered == rhs.delivered && lhs.held == rhs.held && lhs.refused == rhs.refused
-                && lhs.pending.map(\.id) == rhs.pending.map(\.id) && lhs.pending.map(\.reason) == rhs.pending.map(\.reason)
+        /// A job whose deliveries are not all done.
+        struct Pending: Sendable, Equatable {
+            /// The PanDA id.
+            var id: String
+            /// The deliveries left undone, one clause each.
+            var reason: String
         }
     }
 
@@ -110,7 +113,7 @@ struct AccountingLedger: Sendable {
                 case .held: report.held.append(entry.facts.pandaID)
                 case .refused: report.refused.append(entry.facts.pandaID)
                 case .pending:
-                    report.pending.append((entry.facts.pandaID, problems.joined(separator: "; ")))
+                    report.pending.append(Report.Pending(id: entry.facts.pandaID, reason: problems.joined(separator: "; ")))
                 }
             }
             return report

@@ -16,15 +16,19 @@ struct UsageRecord: Codable, Sendable, Equatable {
     var exitState: JobExitState
     /// The payload's exit code.
     @EncodedAsNull var exitCode: Int32?
-    /// Start and end, whole seconds since the epoch.
+    /// The start, whole seconds since the epoch.
     var startTime: Int64
+    /// The end, whole seconds since the epoch.
     var endTime: Int64
     /// The UTC month of the end, `YYYY-MM`: the month APEL counts the job in.
     var month: String
-    /// Wall seconds, CPU seconds (user + system of the tree), cores, and cores x wall.
+    /// Wall seconds, rounded.
     var wallSeconds: Int64
+    /// CPU seconds, user + system of the payload tree.
     var cpuSeconds: Int64
+    /// Cores the job was given.
     var cores: Int
+    /// Cores x wall seconds: what a core-hour price applies to.
     var coreSeconds: Int64
     /// `x86_64`, `aarch64`.
     var architecture: String
@@ -34,11 +38,15 @@ struct UsageRecord: Codable, Sendable, Equatable {
     @EncodedAsNull var instanceType: String?
     /// The GPU model, and GPU-seconds (0 without GPUs).
     @EncodedAsNull var gpuModel: String?
+    /// GPU-seconds (0 without GPUs).
     var gpuSeconds: Double
-    /// Bytes per storage endpoint, sorted by endpoint, and their totals.
+    /// Bytes staged in per endpoint, sorted by endpoint.
     var stagedIn: [EndpointBytes]
+    /// Bytes staged out per endpoint, sorted by endpoint.
     var stagedOut: [EndpointBytes]
+    /// Bytes staged in, all endpoints.
     var bytesIn: Int64
+    /// Bytes staged out, all endpoints: the egress priced.
     var bytesOut: Int64
     /// Peak resident memory in KiB.
     @EncodedAsNull var maxRSSKiB: Int64?

@@ -8,13 +8,17 @@ struct UsageTotals: Codable, Sendable, Equatable {
     var queue: String
     /// Jobs counted.
     var jobs: Int
-    /// Seconds summed over the jobs: wall, CPU, cores x wall, GPU.
+    /// Wall seconds summed.
     var wallSeconds: Int64
+    /// CPU seconds summed.
     var cpuSeconds: Int64
+    /// Cores x wall seconds summed.
     var coreSeconds: Int64
+    /// GPU-seconds summed.
     var gpuSeconds: Double
-    /// Bytes staged in and out.
+    /// Bytes staged in summed.
     var bytesIn: Int64
+    /// Bytes staged out summed.
     var bytesOut: Int64
     /// The summed estimate over the jobs that have one; null when none has.
     @EncodedAsNull var cost: Double?

@@ -63,7 +63,9 @@ extension CommandContext {
 enum AccountingFactsFile {
     /// Why the facts file cannot be used.
     struct Failure: CommandError {
+        /// The facts file.
         var path: String
+        /// What is wrong with it.
         var reason: String
         var description: String { "cannot read job facts \(path): \(reason)" }
         var exitCode: PilotExitCode { .inputUnreadable }

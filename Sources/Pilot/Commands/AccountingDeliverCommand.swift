@@ -21,9 +21,13 @@ struct AccountingDeliverCommand: AsyncParsableCommand {
 
     /// The JSON answer.
     struct Summary: Codable {
+        /// Jobs whose deliveries are all done.
         var delivered: Int
+        /// Jobs held for want of a benchmark.
         var held: [String]
+        /// Jobs whose APEL record was refused.
         var refused: [String]
+        /// Jobs still pending, with why.
         var pending: [String: String]
     }
 

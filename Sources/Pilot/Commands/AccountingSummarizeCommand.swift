@@ -64,6 +64,7 @@ struct AccountingSummarizeCommand: AsyncParsableCommand {
 
 /// A bad `--month` or a month that has not begun (64).
 struct AccountingUsageError: CommandError {
+/// The message.
     var text: String
     var description: String { text }
     var exitCode: PilotExitCode { .usage }
@@ -71,6 +72,7 @@ struct AccountingUsageError: CommandError {
 
 /// The dirq queue cannot be written (85).
 struct AccountingQueueError: CommandError {
+/// The failed call.
     var error: SystemCallError
     var description: String { "cannot write the APEL queue: \(error)" }
     var exitCode: PilotExitCode { .cannotWrite }

@@ -3,7 +3,7 @@ import ArgumentParser
 /// The documented exit codes of every command (README.md, "Exit codes").
 ///
 /// Values follow sysexits(3) where one fits, so shell wrappers and batch systems can tell a bad
-/// invocation from a broken node.
+/// invocation from a broken node. 80-85 are `stage`'s, 86-88 `accounting`'s.
 enum PilotExitCode: Int32, CaseIterable, Sendable {
     /// The command did what it was asked.
     case success = 0

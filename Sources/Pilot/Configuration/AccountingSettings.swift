@@ -60,18 +60,27 @@ struct AccountingSettings: Codable, Sendable, Equatable {
 
 /// What one layer (file, environment, flags) sets of the accounting keys.
 struct AccountingLayer: Codable, Sendable, Equatable {
+/// `dir`.
     var directory: String?
+/// `apel_queue`.
     var apelQueue: String?
+/// `benchmark`.
     var benchmark: APELBenchmark?
+/// `site`.
     var site: String?
+/// `submit_host`.
     var submitHost: String?
+/// `infrastructure_description`.
     var infrastructureDescription: String?
+/// `infrastructure_type`.
     var infrastructureType: String?
     var collectorURL: String?
+/// `prices`.
     var prices: PriceTable?
 
     typealias CodingKeys = AccountingSettings.CodingKeys
 
+/// A layer setting the keys the accounting flags set.
     init(directory: String? = nil, apelQueue: String? = nil, benchmark: APELBenchmark? = nil) {
         self.directory = directory
         self.apelQueue = apelQueue
@@ -147,8 +156,9 @@ struct AccountingLayer: Codable, Sendable, Equatable {
         guard ["grid", "local"].contains(settings.infrastructureType) else {
             throw .invalidValue(key: "accounting.infrastructure_type", reason: "must be grid or local")
         }
-        let texts = [("accounting.infrastructure_description", settings.infrastructureDescription, 100),
-                     ("accounting.submit_host", settings.submitHost, 200), ("accounting.site", settings.site ?? "x", 255)]
+        var texts = [("accounting.infrastructure_description", settings.infrastructureDescription, 100),
+                     ("accounting.submit_host", settings.submitHost, 200)]
+        if let site = settings.site { texts.append(("accounting.site", site, 255)) }
         for (key, text, limit) in texts {
             do { try APELText.check(key, text, limit: limit, mandatory: true) } catch {
                 throw .invalidValue(key: key, reason: error.description)
