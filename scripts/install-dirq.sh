@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Python `dirq` package (PyPI, the library ssmsend reads its queue with) into a
 # virtual environment outside the repository, for the accounting tests that read the pilot's
-# APEL queue back exactly as ssmsend does (Tests/PilotTests/Accounting/DirqReadBackTests.swift,
+# APEL queue back exactly as ssmsend does (Tests/PilotTests/Accounting/DirqQueueTests.swift,
 # Scripts/dirq-read.py). Pinned to dirq 1.8, the version ../shared/reference/APEL.md describes.
+# Also `future` and `iso8601`, which APEL's own record parser imports: with an apel checkout named
+# by PILOT_APEL_SOURCE, the tests run every kind of record through it (Scripts/apel-parse.py).
 #
 # Idempotent: when the venv already holds dirq 1.8, pip is not run at all. The tests call this
 # script themselves when the venv is missing, and skip (saying why) when it cannot be made.
@@ -13,6 +15,7 @@ set -euo pipefail
 
 venv=${PILOT_DIRQ_VENV:-/var/cache/pilot/dirq-venv}
 dirq_version=1.8
+packages=("dirq==$dirq_version" future iso8601)
 
 check_only=false
 case "${1:-}" in
@@ -27,12 +30,13 @@ installed() {
 import sys
 from importlib.metadata import version
 import dirq.QueueSimple  # noqa: F401  (importable, not only listed)
+import future, iso8601  # noqa: F401  (APEL's parser needs them)
 sys.exit(0 if version("dirq") == sys.argv[1] else 1)
 PY
 }
 
 if installed; then
-    echo "install-dirq: dirq $dirq_version already in $venv"
+    echo "install-dirq: dirq $dirq_version, future and iso8601 already in $venv"
     exit 0
 fi
 if $check_only; then
@@ -46,7 +50,7 @@ python=/usr/bin/python3
 echo "install-dirq: creating $venv with $python"
 mkdir -p "$(dirname "$venv")"
 "$python" -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check "dirq==$dirq_version"
+"$venv/bin/pip" install --quiet --disable-pip-version-check "${packages[@]}"
 if ! installed; then
     echo "install-dirq: pip finished but dirq $dirq_version is not importable in $venv" >&2
     exit 1
