@@ -26,6 +26,7 @@ packages=(
     # The payload runtime's tests: a busybox rootfs as the image, bubblewrap as the benchmark's
     # yardstick and under the stand-in apptainer, newuidmap for the unprivileged runs.
     busybox-static bubblewrap uidmap strace zstd
+    python3-venv  # accounting tests: scripts/install-dirq.sh makes a venv with PyPI's dirq (what ssmsend reads with)
     nginx openssl curl  # staging tests: nginx with secure_link, dav and ssl; a self-signed certificate; curl drives them
 )
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command. Installs what the suite needs (scripts/install-deps.sh, idempotent;
-# scripts/install-localstack.sh for the S3 lane, which skips itself when that cannot be installed),
+# scripts/install-localstack.sh for the S3 lane and scripts/install-dirq.sh for the APEL queue read-back,
+# which skip themselves when they cannot be installed),
 # then runs the whole suite twice over: every test against the development build, and the
 # end-to-end tests again against the fully static binary (dist/pilot), the one a pod runs.
 #
@@ -25,6 +26,7 @@ fi
 
 scripts/install-deps.sh
 scripts/install-localstack.sh || echo "test: LocalStack lane unavailable"
+scripts/install-dirq.sh || echo "test: dirq read-back unavailable"
 echo "test: development build"
 swift build --build-tests
 swift test --skip-build
@@ -33,5 +35,5 @@ if $static; then
     echo "test: static build"
     scripts/build-static.sh --skip-deps
     echo "test: end-to-end tests against dist/pilot"
-    PILOT_BINARY=$repo/dist/pilot PILOT_EXPECT_STATIC=1 swift test --skip-build --filter 'CommandTests|StageS3Tests|Exec|ApptainerEndToEnd'
+    PILOT_BINARY=$repo/dist/pilot PILOT_EXPECT_STATIC=1 swift test --skip-build --filter 'CommandTests|StageS3Tests|Exec|ApptainerEndToEnd|AccountingCrashTests'
 fi

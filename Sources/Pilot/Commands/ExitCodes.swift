@@ -3,7 +3,7 @@ import ArgumentParser
 /// The documented exit codes of every command (README.md, "Exit codes").
 ///
 /// Values follow sysexits(3) where one fits, so shell wrappers and batch systems can tell a bad
-/// invocation from a broken node.
+/// invocation from a broken node. 80-85 are `stage`'s, 86-88 `accounting`'s.
 enum PilotExitCode: Int32, CaseIterable, Sendable {
     /// The command did what it was asked.
     case success = 0
@@ -31,6 +31,14 @@ enum PilotExitCode: Int32, CaseIterable, Sendable {
     case checksumMismatch = 84
     /// The destination cannot be written (disk full, permissions).
     case cannotWrite = 85
+    /// `accounting`: a job's APEL record would be invalid (or its facts unusable); the job stays
+    /// in the ledger with its usage record, and no APEL record is ever sent for it.
+    case recordRefused = 86
+    /// `accounting`: the job is stored but some delivery is still pending (queue not writable,
+    /// collector unreachable); `pilot accounting deliver` retries it.
+    case deliveryPending = 87
+    /// `accounting`: the ledger directory cannot be read or written, or holds a corrupt entry.
+    case ledgerFailed = 88
     /// `pilot exec`: the container could not be set up (namespaces, mounts, image); docker's code.
     case containerFailed = 125
     /// `pilot exec`: the command exists in the image but cannot be executed.
@@ -58,4 +66,13 @@ extension ConfigurationError: CommandError {
 
 extension CVMFSRepository.NameError: CommandError {
     var exitCode: PilotExitCode { .usage }
+}
+
+extension AccountingError: CommandError {
+    var exitCode: PilotExitCode {
+        switch self {
+        case .invalidFacts, .refused: .recordRefused
+        case .store, .corruptEntry: .ledgerFailed
+        }
+    }
 }

@@ -81,6 +81,7 @@ enum ConfigurationLoader {
         layer.cvmfsMaxAge = try reader.value(.cvmfsMaxAge, expected: "whole seconds") { Int($0) }
         layer.cvmfsMountCommand = reader.string(.cvmfsMountCommand)
         layer.panda = try PandaSettingsLayer.environment(environment)  // PanDA server: Harvester's and PILOT_PANDA_*
+        layer.accounting = try AccountingLayer.environment(environment)  // issue 7
         return layer
     }
 
@@ -101,6 +102,7 @@ enum ConfigurationLoader {
             throw .invalidValue(key: "cvmfs_max_age", reason: "must be a positive number of seconds")
         }
         try configuration.panda.validate()  // PanDA server
+        try AccountingLayer.validate(configuration.accounting)  // issue 7
         for name in configuration.cvmfsRepos {
             do { _ = try CVMFSRepository(name: name) } catch {
                 throw .invalidValue(key: "cvmfs_repos", reason: error.description)

@@ -34,6 +34,9 @@ struct PilotConfiguration: Codable, Sendable, Equatable {
     /// `PILOT_PANDA_<KEY>`, Harvester's pod environment).
     var panda = PandaSettings()
     // END PanDA server
+    // MARK: accounting (issue 7): one nested object, see AccountingSettings.swift
+    /// The accounting keys: ledger, APEL queue, benchmark, collector, prices.
+    var accounting = AccountingSettings.defaults
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case root, workdir
@@ -47,6 +50,7 @@ struct PilotConfiguration: Codable, Sendable, Equatable {
         case cvmfsMaxAge = "cvmfs_max_age"
         case cvmfsMountCommand = "cvmfs_mount_command"
         case panda  // PanDA server
+        case accounting  // issue 7
     }
 
     /// Every key's default; the work directory defaults to the current directory.
@@ -73,6 +77,7 @@ struct ConfigurationLayer: Codable, Sendable, Equatable {
     var cvmfsMaxAge: Int?
     var cvmfsMountCommand: String?
     var panda: PandaSettingsLayer?  // PanDA server
+    var accounting: AccountingLayer?  // issue 7
 
     typealias CodingKeys = PilotConfiguration.CodingKeys
 
@@ -93,5 +98,6 @@ struct ConfigurationLayer: Codable, Sendable, Equatable {
         set(cvmfsMaxAge, \.cvmfsMaxAge)
         if let cvmfsMountCommand { configuration.cvmfsMountCommand = cvmfsMountCommand }
         panda?.apply(to: &configuration.panda)  // PanDA server
+        accounting?.apply(to: &configuration.accounting)  // issue 7
     }
 }
