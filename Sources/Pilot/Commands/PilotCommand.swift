@@ -6,7 +6,7 @@ struct PilotCommand: AsyncParsableCommand {
         commandName: "pilot",
         abstract: "Turns this pod or VM into a grid worker: detects the node, runs jobs, accounts for them.",
         version: BuildInfo.pilotVersion,
-        subcommands: [DetectCommand.self, CVMFSCommand.self, StageCommand.self, ExecCommand.self, SeccompCommand.self,
+        subcommands: [RunCommand.self, DetectCommand.self, CVMFSCommand.self, StageCommand.self, ExecCommand.self, SeccompCommand.self,
                       AccountingCommand.self, VersionCommand.self, PandaServerCommand.self]
     )
 }

@@ -82,6 +82,7 @@ enum ConfigurationLoader {
         layer.cvmfsMountCommand = reader.string(.cvmfsMountCommand)
         layer.panda = try PandaSettingsLayer.environment(environment)  // PanDA server: Harvester's and PILOT_PANDA_*
         layer.accounting = try AccountingLayer.environment(environment)  // issue 7
+        layer.run = try RunSettingsLayer.environment(environment)  // pilot run: PILOT_RUN_*
         return layer
     }
 
@@ -103,6 +104,7 @@ enum ConfigurationLoader {
         }
         try configuration.panda.validate()  // PanDA server
         try AccountingLayer.validate(configuration.accounting)  // issue 7
+        try configuration.run.validate()  // pilot run
         for name in configuration.cvmfsRepos {
             do { _ = try CVMFSRepository(name: name) } catch {
                 throw .invalidValue(key: "cvmfs_repos", reason: error.description)

@@ -37,6 +37,9 @@ struct PilotConfiguration: Codable, Sendable, Equatable {
     // MARK: accounting (issue 7): one nested object, see AccountingSettings.swift
     /// The accounting keys: ledger, APEL queue, benchmark, collector, prices.
     var accounting = AccountingSettings.defaults
+    // MARK: pilot run (Job/Run/): one nested object, `run`.
+    /// Heartbeats, job count, polling, lifetime, images (`RunSettings`; variables `PILOT_RUN_<KEY>`).
+    var run = RunSettings()
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case root, workdir
@@ -51,6 +54,7 @@ struct PilotConfiguration: Codable, Sendable, Equatable {
         case cvmfsMountCommand = "cvmfs_mount_command"
         case panda  // PanDA server
         case accounting  // issue 7
+        case run  // pilot run
     }
 
     /// Every key's default; the work directory defaults to the current directory.
@@ -78,6 +82,7 @@ struct ConfigurationLayer: Codable, Sendable, Equatable {
     var cvmfsMountCommand: String?
     var panda: PandaSettingsLayer?  // PanDA server
     var accounting: AccountingLayer?  // issue 7
+    var run: RunSettingsLayer?  // pilot run
 
     typealias CodingKeys = PilotConfiguration.CodingKeys
 
@@ -99,5 +104,6 @@ struct ConfigurationLayer: Codable, Sendable, Equatable {
         if let cvmfsMountCommand { configuration.cvmfsMountCommand = cvmfsMountCommand }
         panda?.apply(to: &configuration.panda)  // PanDA server
         accounting?.apply(to: &configuration.accounting)  // issue 7
+        run?.apply(to: &configuration.run)  // pilot run
     }
 }

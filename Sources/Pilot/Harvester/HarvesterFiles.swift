@@ -39,6 +39,8 @@ enum HarvesterFileFormat {
             guard let object = JSONValue.parse(trimmed)?.objectValue else {
                 throw .invalidJobFile(path: path, reason: "not a JSON object")
             }
+            // One job description as the server hands it out (a job file written by hand).
+            if object["PandaID"] != nil { return [JobOffer(fields: JobFields(object))] }
             // Ordered by PandaID, so that a file with several jobs is read the same way every time.
             return try object.sorted { $0.key < $1.key }.map { (key, value) throws(HarvesterFileError) -> JobOffer in
                 guard var fields = value.objectValue else {

@@ -1,0 +1,109 @@
+import FoundationEssentials
+
+/// How `pilot run` behaves: one nested object `run` in the configuration file, `PILOT_RUN_<KEY>`
+/// variables, and `pilot run`'s flags.
+struct RunSettings: Codable, Sendable, Equatable {
+    /// Seconds between heartbeats (PanDA's default 1800; tests use 1).
+    var heartbeat: Double = 1800
+    /// Jobs to run before the pilot exits; 0: as many as its lifetime allows.
+    var maxJobs = 0
+    /// Empty answers in a row after which the pilot exits 0 ("no jobs, no cost").
+    var emptyPolls = 1
+    /// Seconds between two asks for a job after an empty answer.
+    var pollInterval: Double = 60
+    /// Seconds the pilot may live; no job is taken that it cannot finish in time. 0: unlimited.
+    var lifetime: Double = 0
+    /// A job description file (Harvester PUSH, or a job by hand) instead of the server's queue.
+    var jobFile: String?
+    /// The image for jobs that name none (`container_name` empty).
+    var payloadImage: String?
+    /// Where image archives are unpacked; default `<workdir>/.pilot-images`.
+    var imageCache: String?
+    /// Seconds between SIGTERM and SIGKILL when a payload is stopped.
+    var grace: Double = 60
+    /// Keep each job's directory after its final update (for debugging).
+    var keepWorkdirs = false
+    /// Seconds between the monitor's checks (PanDA's cadence by default; tests shorten it).
+    var monitorInterval: Double?
+    /// Seconds without a modified file in the work dir after which a job counts as looping.
+    var loopingTimeout: Double?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case heartbeat, maxJobs = "max_jobs", emptyPolls = "empty_polls", pollInterval = "poll_interval"
+        case lifetime, jobFile = "job_file", payloadImage = "payload_image", imageCache = "image_cache"
+        case grace, keepWorkdirs = "keep_workdirs", monitorInterval = "monitor_interval", loopingTimeout = "looping_timeout"
+    }
+
+    /// Ranges every value must be in.
+    func validate() throws(ConfigurationError) {
+        func check(_ ok: Bool, _ key: CodingKeys, _ reason: String) throws(ConfigurationError) {
+            if !ok { throw .invalidValue(key: "run." + key.rawValue, reason: reason) }
+        }
+        try check(heartbeat >= 0.1, .heartbeat, "must be at least 0.1 seconds")
+        try check(maxJobs >= 0, .maxJobs, "must not be negative")
+        try check(emptyPolls >= 1, .emptyPolls, "must be at least 1")
+        try check(pollInterval >= 0, .pollInterval, "must not be negative")
+        try check(lifetime >= 0, .lifetime, "must not be negative")
+        try check(grace >= 0, .grace, "must not be negative")
+        try check((monitorInterval ?? 1) > 0, .monitorInterval, "must be positive")
+        try check((loopingTimeout ?? 1) > 0, .loopingTimeout, "must be positive")
+    }
+}
+
+/// What one layer (file, environment, flags) sets of `RunSettings`.
+struct RunSettingsLayer: Codable, Sendable, Equatable {
+    var heartbeat: Double?
+    var maxJobs: Int?
+    var emptyPolls: Int?
+    var pollInterval: Double?
+    var lifetime: Double?
+    var jobFile: String?
+    var payloadImage: String?
+    var imageCache: String?
+    var grace: Double?
+    var keepWorkdirs: Bool?
+    var monitorInterval: Double?
+    var loopingTimeout: Double?
+
+    typealias CodingKeys = RunSettings.CodingKeys
+
+    /// Overrides the settings this layer sets.
+    func apply(to settings: inout RunSettings) {
+        func set<T>(_ value: T?, _ key: WritableKeyPath<RunSettings, T>) { if let value { settings[keyPath: key] = value } }
+        func set<T>(_ value: T?, _ key: WritableKeyPath<RunSettings, T?>) { if let value { settings[keyPath: key] = value } }
+        set(heartbeat, \.heartbeat); set(maxJobs, \.maxJobs); set(emptyPolls, \.emptyPolls)
+        set(pollInterval, \.pollInterval); set(lifetime, \.lifetime); set(jobFile, \.jobFile)
+        set(payloadImage, \.payloadImage); set(imageCache, \.imageCache); set(grace, \.grace)
+        set(keepWorkdirs, \.keepWorkdirs); set(monitorInterval, \.monitorInterval); set(loopingTimeout, \.loopingTimeout)
+    }
+
+    /// `PILOT_RUN_HEARTBEAT`, `PILOT_RUN_MAX_JOBS`, … (the file keys in upper case); empty counts as unset.
+    static func environment(_ environment: [String: String]) throws(ConfigurationError) -> RunSettingsLayer {
+        let numbers: Set<CodingKeys> = [.heartbeat, .maxJobs, .emptyPolls, .pollInterval, .lifetime, .grace, .monitorInterval, .loopingTimeout]
+        var members: [String] = []
+        for key in CodingKeys.allCases {
+            let variable = "PILOT_RUN_" + key.rawValue.uppercased()
+            guard let text = environment[variable]?.trimmed, !text.isEmpty else { continue }
+            let literal: String
+            if numbers.contains(key) {
+                guard Double(text) != nil, (key != .maxJobs && key != .emptyPolls) || Int(text) != nil else {
+                    throw .invalidEnvironment(variable: variable, value: text, expected: key == .maxJobs || key == .emptyPolls ? "a whole number" : "seconds")
+                }
+                literal = text
+            } else if key == .keepWorkdirs {
+                guard ["true", "false", "1", "0"].contains(text.lowercased()) else {
+                    throw .invalidEnvironment(variable: variable, value: text, expected: "true or false")
+                }
+                literal = ["true", "1"].contains(text.lowercased()) ? "true" : "false"
+            } else {
+                literal = PilotLogHandler.jsonString(text)
+            }
+            members.append("\"\(key.rawValue)\":\(literal)")
+        }
+        do {
+            return try JSONDecoder().decode(RunSettingsLayer.self, from: Data("{\(members.joined(separator: ","))}".utf8))
+        } catch {
+            throw .invalidValue(key: "PILOT_RUN_*", reason: "\(error)")
+        }
+    }
+}

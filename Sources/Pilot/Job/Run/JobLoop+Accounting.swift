@@ -1,0 +1,46 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
+import Payload
+
+/// The accounting record of each job, however it ended (APEL job record and usage record).
+extension JobLoop {
+    func account(_ job: JobDescription, _ result: JobRunner.Result) async {
+        guard let ledger else { return }
+        let facts = Self.facts(job, result, context: context, queue: configuration.panda.queue ?? "local")
+        let outcome = await BlockingThread.run { () -> String? in
+            do {
+                let recorded = try ledger.record(facts)
+                return recorded.problems.isEmpty ? nil : recorded.problems.joined(separator: "; ")
+            } catch {
+                return "\(error)"
+            }
+        }
+        if let outcome { logger.warning("accounting record not complete", metadata: ["job.id": "\(job.pandaID)", "problem": "\(outcome)"]) }
+    }
+
+    /// What accounting needs of a job that ran here.
+    static func facts(_ job: JobDescription, _ result: JobRunner.Result, context: UpdateContext, queue: String) -> JobAccountingFacts {
+        let exit = result.payload?.exit
+        var machine = utsname()
+        _ = uname(&machine)
+        let architecture = withUnsafeBytes(of: &machine.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let state: JobExitState = switch result.state {
+        case .finished: .finished
+        default: result.pilotError == .pandaKill || exit?.killedByPilot == true ? .killed : .failed
+        }
+        let start = Int64(result.startTime.timeIntervalSince1970)
+        let end = max(start, Int64(result.endTime.timeIntervalSince1970))
+        return JobAccountingFacts(
+            pandaID: String(job.pandaID), queue: queue, site: context.site.isEmpty ? nil : context.site, nodeName: context.node,
+            userDN: job.prodUserID, localUser: nil, fqan: nil, vo: nil, startTime: start, endTime: end,
+            wallSeconds: result.endTime.timeIntervalSince(result.startTime),
+            cpuUserSeconds: exit?.userCPUSeconds ?? 0, cpuSystemSeconds: exit?.systemCPUSeconds ?? 0, cores: max(1, job.coreCount),
+            nodeCount: 1, maxRSSKiB: exit.map { Int64($0.maxRSSKilobytes) }, maxVMemKiB: nil, exitState: state,
+            exitCode: exit.map { $0.exitCode }, architecture: architecture, cpuModel: context.cpu?.model,
+            gpuModel: context.gpu?.model, gpuSeconds: nil,
+            stagedIn: result.stagedInBytes > 0 ? ["signed-url": result.stagedInBytes] : nil,
+            stagedOut: result.stagedOutBytes > 0 ? ["signed-url": result.stagedOutBytes] : nil, instanceType: nil)
+    }
+}

@@ -1,0 +1,123 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
+import Logging
+import Payload
+
+/// `pilot run`'s loop: take a job, run it, account for it, and again, until there is no job (so
+/// an autoscaled cluster can shrink to zero), the job count or the pilot's lifetime is reached.
+struct JobLoop: Sendable {
+    var configuration: PilotConfiguration
+    var environment: [String: String]
+    var logger: Logger
+    var reporter: JobReporter
+    var context: UpdateContext
+    var ledger: AccountingLedger?
+
+    /// Why the loop ended.
+    enum Ending: Sendable, Equatable {
+        case noMoreJobs(String)
+        case maxJobs(Int)
+        case lifetime
+        /// Asking for a job failed in a way retrying does not fix (credentials, a refusal).
+        case serverRefused(String)
+    }
+
+    /// Runs jobs; returns why it stopped and how many ran.
+    func run() async -> (ending: Ending, jobs: Int) {
+        let settings = configuration.run
+        let started = ContinuousClock.now
+        var done = 0
+        var emptyPolls = 0
+        var jobFileTaken = false
+        while true {
+            if settings.maxJobs > 0 && done >= settings.maxJobs { return (.maxJobs(done), done) }
+            let left = secondsLeft(since: started)
+            if let left, left <= 0 { return (.lifetime, done) }
+            let asked = ContinuousClock.now
+            let next: NextJob
+            if let file = settings.jobFile {
+                if jobFileTaken { return (.noMoreJobs("the job file was run"), done) }
+                jobFileTaken = true
+                next = readJobFile(file)
+            } else {
+                next = await acquire(secondsLeft: left)
+            }
+            switch next {
+            case let .none(message):
+                emptyPolls += 1
+                logger.info("no job", metadata: ["message": "\(message)", "empty_polls": "\(emptyPolls)"])
+                if emptyPolls >= settings.emptyPolls { return (.noMoreJobs(message), done) }
+                try? await Task.sleep(for: .milliseconds(Int64(settings.pollInterval * 1000)))
+            case let .refused(message):
+                return (.serverRefused(message), done)
+            case let .invalid(pandaID, attempt, error):
+                emptyPolls = 0
+                done += 1
+                logger.error("job description refused", metadata: ["job.id": "\(pandaID)", "error": "\(error)"])
+                _ = await reporter.sendFinal(.rejected(pandaID: pandaID, attemptNr: attempt, context: context, error: error))
+            case let .job(job):
+                emptyPolls = 0
+                done += 1
+                let runner = JobRunner(configuration: configuration, environment: environment, logger: logger,
+                                       reporter: reporter, context: context, pilotSecondsLeft: secondsLeft(since: started))
+                let result = await runner.run(job, getJobSeconds: JobRunner.seconds(since: asked))
+                await account(job, result)
+            }
+        }
+    }
+
+    private enum NextJob: Sendable {
+        case job(JobDescription)
+        case invalid(pandaID: Int, attempt: Int?, error: JobDescriptionError)
+        case none(String)
+        case refused(String)
+    }
+
+    private func secondsLeft(since start: ContinuousClock.Instant) -> Double? {
+        let lifetime = configuration.run.lifetime
+        guard lifetime > 0 else { return nil }
+        let elapsed = ContinuousClock.now - start
+        return lifetime - (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+
+    private func offer(_ offer: JobOffer?) -> NextJob {
+        guard let offer else { return .none("no job") }
+        switch offer.description {
+        case let .success(job): return .job(job)
+        case let .failure(error):
+            guard let pandaID = offer.pandaID else { return .refused("a job without a readable PandaID: \(error)") }
+            return .invalid(pandaID: pandaID, attempt: offer.attemptNr, error: error)
+        }
+    }
+
+    private func readJobFile(_ path: String) -> NextJob {
+        do {
+            guard let text = try FileReader.readIfPresent(path) else { return .refused("job file \(path) does not exist") }
+            return offer(try HarvesterFileFormat.jobs(in: text, path: path).first)
+        } catch {
+            return .refused("job file \(path): \(error)")
+        }
+    }
+
+    private func acquire(secondsLeft: Double?) async -> NextJob {
+        if configuration.panda.submitMode == .push {
+            do { return offer(try await HarvesterWorkerDirectory(configuration.workdir).waitForPushedJob()) } catch {
+                return .refused("\(error)")
+            }
+        }
+        guard let client = reporter.client, var request = JobRequest(settings: configuration.panda, node: context.node) else {
+            return .refused("no PanDA queue configured (panda.queue, PILOT_PANDA_QUEUE or --queue)")
+        }
+        request.remainingTime = secondsLeft.map { Int($0) }
+        do {
+            switch try await client.acquireJobs(request) {
+            case let .noJobs(message): return .none(message)
+            case let .jobs(offers): return offer(offers.first)
+            }
+        } catch {
+            return error.isTransient ? .none("server unavailable: \(error)") : .refused("\(error)")
+        }
+    }
+}

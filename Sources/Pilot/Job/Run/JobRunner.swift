@@ -1,0 +1,146 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
+import Logging
+import Payload
+
+/// Runs one job from start to final update: its directory, `starting`, stage-in, the payload in
+/// its container under the monitor with heartbeats, stage-out of the outputs and the log archive,
+/// the final update, and the facts accounting needs.
+struct JobRunner: Sendable {
+    var configuration: PilotConfiguration
+    var environment: [String: String]
+    var logger: Logger
+    var reporter: JobReporter
+    var context: UpdateContext
+    /// Seconds the pilot has left when the job starts; nil when its lifetime is unlimited.
+    var pilotSecondsLeft: Double?
+
+    /// How a job ended, for the loop and accounting.
+    struct Result: Sendable {
+        var state: JobState
+        var pilotError: PilotErrorCode?
+        var diagnostic: String?
+        var transExitCode: Int?
+        var payload: ExecOutcome?
+        var startTime: Date
+        var endTime: Date
+        var stagedInBytes: Int64 = 0
+        var stagedOutBytes: Int64 = 0
+        var finalUpdateDelivered = true
+    }
+
+    /// A step failed: the job fails with this code and line.
+    struct StepFailure: Error, Sendable {
+        var code: PilotErrorCode
+        var diagnostic: String
+    }
+
+    var settings: RunSettings { configuration.run }
+
+    /// Runs `job`; never throws: every failure becomes the job's `failed` update.
+    func run(_ job: JobDescription, getJobSeconds: Int) async -> Result {
+        let started = Date()
+        var timing = PilotTiming()
+        timing.getJob = getJobSeconds
+        let directory = "\(configuration.workdir)/PandaJob_\(job.pandaID)"
+        var log = logger
+        log[metadataKey: "job.id"] = "\(job.pandaID)"
+        log.info("job started", metadata: ["attempt": "\(job.attemptNr)", "inputs": "\(job.inputs.count)", "outputs": "\(job.outputs.count)"])
+        _ = await reporter.send(.starting(job, context: context))
+        var result = Result(state: .failed, startTime: started, endTime: started)
+        var progress = JobProgress()
+        var outputs = OutputFileReport()
+        do {
+            try makeDirectory(directory)
+            let stageInStart = ContinuousClock.now
+            result.stagedInBytes = try await stageIn(job, into: directory, logger: log)
+            timing.stageIn = Self.seconds(since: stageInStart)
+            let payloadStart = ContinuousClock.now
+            let payload = try await runPayload(job, in: directory, logger: log, progress: &progress)
+            timing.payload = Self.seconds(since: payloadStart)
+            result.payload = payload.outcome
+            result.transExitCode = Int(payload.outcome.exit.exitCode)
+            let stageOutStart = ContinuousClock.now
+            if let failure = payload.failure {
+                result.pilotError = failure.code
+                result.diagnostic = failure.diagnostic
+            } else if payload.outcome.exit.exitCode != 0 {
+                result.diagnostic = "payload exited with \(payload.outcome.exit.exitCode)"
+            } else {
+                let staged = try await stageOutOutputs(job, from: directory, logger: log)
+                outputs.entries += staged.entries
+                result.stagedOutBytes += staged.bytes
+                result.state = .finished
+            }
+            timing.stageOut = Self.seconds(since: stageOutStart)
+        } catch let failure as StepFailure {
+            result.state = .failed
+            result.pilotError = failure.code
+            result.diagnostic = failure.diagnostic
+        } catch {
+            result.state = .failed
+            result.pilotError = .generalError
+            result.diagnostic = "\(error)"
+        }
+        // The log archive goes out however the job ended: it is how a failure is understood.
+        do {
+            let staged = try await stageOutLog(job, from: directory, logger: log)
+            outputs.entries += staged.entries
+            result.stagedOutBytes += staged.bytes
+        } catch let failure as StepFailure {
+            log.warning("log archive not staged out", metadata: ["error": "\(failure.diagnostic)"])
+            if result.state == .finished {
+                result.state = .failed
+                result.pilotError = failure.code
+                result.diagnostic = failure.diagnostic
+            }
+        } catch {}
+        result.endTime = Date()
+        var end = JobEnd(endTime: result.endTime)
+        end.timing = timing
+        end.transExitCode = result.transExitCode
+        end.pilotError = result.pilotError
+        end.pilotErrorDiag = result.diagnostic
+        end.outputs = outputs
+        let update: JobUpdate = result.state == .finished
+            ? .finished(job, context: context, progress: progress, end: end)
+            : .failed(job, context: context, progress: progress, end: end)
+        result.finalUpdateDelivered = await reporter.sendFinal(update)
+        log.info("job ended", metadata: [
+            "state": "\(result.state.rawValue)", "pilot_error": "\(result.pilotError.map { String($0.rawValue) } ?? "none")",
+            "diag": "\(result.diagnostic ?? "")", "exit_code": "\(result.transExitCode.map(String.init) ?? "none")",
+        ])
+        if !settings.keepWorkdirs { Self.remove(directory) }
+        return result
+    }
+
+    private func makeDirectory(_ path: String) throws(StepFailure) {
+        if mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw StepFailure(code: .noLocalSpace, diagnostic: "cannot create the job directory \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Int {
+        let elapsed = ContinuousClock.now - start
+        return Int(elapsed.components.seconds)
+    }
+
+    /// Removes a job directory and everything in it.
+    static func remove(_ path: String) {
+        guard let dir = opendir(path) else { unlink(path); return }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        closedir(dir)
+        for name in names {
+            var info = stat()
+            let child = path + "/" + name
+            if lstat(child, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR { remove(child) } else { unlink(child) }
+        }
+        rmdir(path)
+    }
+}
