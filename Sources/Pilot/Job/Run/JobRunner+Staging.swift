@@ -59,7 +59,7 @@ extension JobRunner {
     /// Archives the job directory's logs and uploads the archive as the job's `logFile`.
     func stageOutLog(_ job: JobDescription, from directory: String, logger: Logger) async throws(StepFailure) -> Staged {
         guard let log = job.log, FileSystem.exists(directory) else { return Staged() }
-        let archive = LogArchive(directory: directory, prefix: "tarball_PandaJob_\(job.pandaID)_\(context.site)",
+        let archive = LogArchive(directory: directory, prefix: "tarball_PandaJob_\(job.pandaID)_\(context.site.isEmpty ? "local" : context.site)",
                                  excluded: Set(job.inputs.map(\.lfn) + job.outputs.map(\.lfn)))
         do { _ = try archive.write(to: directory + "/" + log.lfn) } catch {
             throw StepFailure(code: .stageOutFailed, diagnostic: "\(error)")

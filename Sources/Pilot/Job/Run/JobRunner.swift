@@ -48,11 +48,14 @@ struct JobRunner: Sendable {
         var log = logger
         log[metadataKey: "job.id"] = "\(job.pandaID)"
         log.info("job started", metadata: ["attempt": "\(job.attemptNr)", "inputs": "\(job.inputs.count)", "outputs": "\(job.outputs.count)"])
-        _ = await reporter.send(.starting(job, context: context))
+        let startingReply = await reporter.send(.starting(job, context: context))
         var result = Result(state: .failed, startTime: started, endTime: started)
         var progress = JobProgress()
         var outputs = OutputFileReport()
         do {
+            if let reply = startingReply, reply.mustKill || reply.softKill {
+                throw StepFailure(code: .pandaKill, diagnostic: "killed by the server before the payload started")
+            }
             try makeDirectory(directory)
             let stageInStart = ContinuousClock.now
             result.stagedInBytes = try await stageIn(job, into: directory, logger: log)

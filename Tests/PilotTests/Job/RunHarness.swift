@@ -1,0 +1,73 @@
+import Foundation
+@testable import Pilot
+
+/// A whole `pilot run` on this machine: nginx serving the input and taking the outputs over
+/// signed URLs, the project's PanDA job server handing out the job, the busybox image, and the
+/// built pilot as a pod would run it.
+final class RunHarness {
+    let storage: StagingServers
+    let server: PandaJobServer
+    let work: String
+    let pandaID: Int
+    let input: StagingServers.DataFile
+
+    /// A job whose payload is `script` (run by /bin/sh in /srv, with in.dat staged in); it
+    /// produces out.dat (staged out with the log).
+    init(pandaID: Int = Int.random(in: 1_000_000...9_999_999), script: String, fields: [String: Any] = [:],
+         serverOptions: PandaJobServer.Options = .init()) throws {
+        self.pandaID = pandaID
+        storage = try StagingServers()
+        input = try storage.addFile("in-\(pandaID).dat", size: 4096, seed: UInt64(pandaID))
+        let expires = Int(Date().timeIntervalSince1970) + 3600
+        var job: [String: Any] = [
+            "PandaID": pandaID, "jobsetID": 1, "taskID": 77, "attemptNr": 1, "prodSourceLabel": "managed",
+            "transformation": "sh", "jobPars": "-c '\(script)'", "container_name": BusyboxImage.path,
+            "coreCount": 1, "minRamCount": 2000, "maxWalltime": 600, "maxDiskCount": 1000,
+            "inFiles": "in.dat", "GUID": "11111111-2222-3333-4444-555555555555", "fsize": "\(input.size)",
+            "checksum": "ad:\(input.adler32)", "scopeIn": "user", "realDatasetsIn": "user:in",
+            "signedURLsIn": storage.signedURL(path: input.path, method: "GET", expires: expires),
+            "outFiles": "out.dat", "scopeOut": "user", "realDatasets": "user.out/", "destinationDblock": "user.out/",
+            "destinationDBlockToken": "NULL", "fileDestinationSE": "LOCAL", "ddmEndPointOut": "LOCAL",
+            "logFile": "log.tgz", "logGUID": "ABCDEF01-2345-6789-ABCD-EF0123456789", "scopeLog": "user",
+            "signedURLsOut": storage.signedURL(path: "out-\(pandaID).dat", method: "PUT", expires: expires) + ","
+                + storage.signedURL(path: "log-\(pandaID).tgz", method: "PUT", expires: expires),
+        ]
+        for (key, value) in fields { job[key] = value }
+        let text = String(decoding: try JSONSerialization.data(withJSONObject: job), as: UTF8.self)
+        server = try PandaJobServer(jobs: ["\(pandaID).json": text], options: serverOptions)
+        work = BusyboxImage.scratch("run")
+    }
+
+    deinit {
+        server.tearDown()
+        storage.tearDown()
+        try? FileManager.default.removeItem(atPath: work)
+    }
+
+    /// The environment of a pod: the queue, no CVMFS requirement, no APEL queue, quick cadences.
+    func environment(_ extra: [String: String?] = [:]) -> [String: String?] {
+        var env: [String: String?] = [
+            "PILOT_CVMFS_REPOS": "", "PILOT_ACCOUNTING_APEL_QUEUE": "", "PILOT_BENCHMARK": "HEPscore23:10.5",
+            "PILOT_RUN_MONITOR_INTERVAL": "0.2", "PILOT_RUN_GRACE": "2", "PILOT_RUN_POLL_INTERVAL": "0",
+            "PILOT_PANDA_RETRIES": "8", "PATH": "/usr/bin:/bin",
+        ]
+        for (key, value) in extra { env[key] = value }
+        return env
+    }
+
+    /// Runs `pilot run` against the job server.
+    func run(_ options: [String] = [], environment extra: [String: String?] = [:]) throws -> PilotBinary.Result {
+        try PilotBinary.run(["run", "--server", server.base, "--queue", "TEST_QUEUE", "--workdir", work, "--heartbeat", "1"] + options,
+                            environment: environment(extra))
+    }
+
+    /// The bodies of the job's updates, in order.
+    func updates() throws -> [[String: Any]] {
+        try server.requests(to: "update_job").compactMap { $0["body"] as? [String: Any] }
+    }
+
+    /// Errors the job server found in what the pilot sent (types, times, unknown keys).
+    func protocolErrors() throws -> [String] {
+        try server.requests().flatMap { ($0["errors"] as? [String]) ?? [] }
+    }
+}
