@@ -161,6 +161,28 @@ struct RunCommandTests {
         #expect(nothing.stderr.contains("--job-file"))
     }
 
+    @Test("Harvester PUSH: the job in the work dir, the worker's attributes written back; one APEL record in the queue")
+    func harvesterPush() throws {
+        let run = try RunHarness(script: "cat in.dat > out.dat")
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: run.server.jobsDirectory).first)
+        let job = try String(contentsOfFile: run.server.jobsDirectory + "/" + name, encoding: .utf8)
+        try "{\"\(run.pandaID)\": \(job)}".write(toFile: run.work + "/pandaJobData.out", atomically: true, encoding: .utf8)
+        let queue = run.work + "/apel-outgoing"
+        let result = try PilotBinary.run(["run", "--workdir", run.work, "--queue", "TEST_QUEUE", "--server", run.server.base], environment: run.environment([
+            "PILOT_PANDA_SUBMIT_MODE": "push", "PILOT_ACCOUNTING_APEL_QUEUE": queue, "PILOT_RUN_MAX_JOBS": "1",
+        ]))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(run.storage.uploadedFile("out-\(run.pandaID).dat") != nil)
+        #expect(try run.server.requests(to: "acquire_jobs").isEmpty)
+        let attributes = try String(contentsOfFile: run.work + "/worker_attributes.json", encoding: .utf8)
+        #expect(attributes.contains("finished"), "\(attributes)")
+        // The dirq queue holds exactly one job record, for this PandaID.
+        let elements = (FileManager.default.enumerator(atPath: queue)?.allObjects as? [String] ?? []).filter { $0.count > 14 && !$0.hasSuffix(".tmp") && $0.contains("/") }
+        #expect(elements.count == 1, "\(elements)")
+        let record = try String(contentsOfFile: queue + "/" + (elements.first ?? ""), encoding: .utf8)
+        #expect(record.contains("LocalJobId: \(run.pandaID)"), "\(record)")
+    }
+
     @Test("a job file (Harvester PUSH or by hand) runs without a server")
     func jobFile() throws {
         let run = try RunHarness(script: "cat in.dat > out.dat")
