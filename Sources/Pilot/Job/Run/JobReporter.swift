@@ -11,18 +11,23 @@ struct JobReporter: Sendable {
 
     /// Sends one update; the server's reply (kill commands), or nil when none came.
     func send(_ update: JobUpdate) async -> UpdateReply? {
+        try? await attempt(update).get()
+    }
+
+    /// One update: the reply, or why it did not arrive (logged).
+    private func attempt(_ update: JobUpdate) async -> Swift.Result<UpdateReply?, ServerError> {
         if let harvester {
             do { try harvester.publishAttributes(update) } catch {
                 logger.warning("cannot write the worker attributes for Harvester", metadata: ["error": "\(error)"])
             }
         }
-        guard let client else { return nil }
+        guard let client else { return .success(nil) }
         do {
-            return try await client.updateJob(update)
+            return .success(try await client.updateJob(update))
         } catch {
             logger.warning("job update not delivered", metadata: [
                 "job.id": "\(update.pandaID)", "state": "\(update.state.rawValue)", "error": "\(error)"])
-            return nil
+            return .failure(error)
         }
     }
 
@@ -34,8 +39,14 @@ struct JobReporter: Sendable {
             return true
         }
         for round in 1...rounds {
-            if await send(update) != nil { return true }
-            if round < rounds { try? await Task.sleep(for: pause) }
+            switch await attempt(update) {
+            case .success: return true
+            case let .failure(error) where !error.isTransient:
+                logger.error("the server refused the final update", metadata: ["job.id": "\(update.pandaID)", "error": "\(error)"])
+                return false
+            case .failure:
+                if round < rounds { try? await Task.sleep(for: pause) }
+            }
         }
         logger.error("the final update never reached the server", metadata: ["job.id": "\(update.pandaID)", "state": "\(update.state.rawValue)"])
         return false
