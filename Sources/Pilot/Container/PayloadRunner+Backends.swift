@@ -57,7 +57,7 @@ extension PayloadRunner {
 
     /// Starts the payload on the chosen backend, joined to the cgroup.
     func start(_ spec: ContainerSpec, backend: Backend, seccomp: SeccompProgram?, gpus: GPUs, cgroup: PayloadCgroup?) throws(ExecError) -> StartedPayload {
-        let launcher = ContainerLauncher(initExecutable: initExecutable)
+        let launcher = ContainerLauncher(initExecutable: initExecutable, standardOutput: standardOutput, standardError: standardError)
         guard let installation = backend.installation else {
             let runtime = BuiltinRuntime(launcher: launcher, stagingParent: scratchParent)
             let extras = BuiltinRuntime.Extras(seccompProgram: seccomp?.bpf, cgroupProcs: cgroup?.joinFiles ?? [])
