@@ -28,8 +28,8 @@ struct ValidateCompareCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let context = try CommandContext.make(global: global, label: "pilot.validate")
-        _ = context
+        // Only for the configuration's checks and the logging it starts.
+        _ = try CommandContext.make(global: global, label: "pilot.validate")
         let comparison: BundleComparison
         do throws(ValidateError) {
             comparison = try BundleComparison.compare(try LoadedBundle.load(reference), try LoadedBundle.load(new))

@@ -86,7 +86,7 @@ struct ValidateRunCommand: AsyncParsableCommand {
         do throws(ValidateError) {
             do { node = try await DetectCommand.describe(context) } catch { throw ValidateError.node(error) }
             records = try await runner.run()
-            try write(suiteText, node: node, records: records, started: started, bundle: bundle)
+            try write(suiteText, name: runner.suite.name, node: node, records: records, started: started, bundle: bundle)
         } catch {
             throw CommandContext.fail(error)
         }
@@ -97,10 +97,9 @@ struct ValidateRunCommand: AsyncParsableCommand {
     }
 
     /// Writes `suite.json`, `node.json` and, last, `bundle.json`, each atomically.
-    private func write(_ suiteText: String, node: NodeReport, records: [CaseRecord], started: Date, bundle: String) throws(ValidateError) {
+    private func write(_ suiteText: String, name: String, node: NodeReport, records: [CaseRecord], started: Date, bundle: String) throws(ValidateError) {
         let manifest = ValidationBundle(
-            suite: SuiteRecord(name: (try? ValidationSuite.parse(suiteText, path: suite).name) ?? "",
-                               file: "suite.json", sha256: Digest.hex(of: Array(suiteText.utf8), .sha256)),
+            suite: SuiteRecord(name: name, file: "suite.json", sha256: Digest.hex(of: Array(suiteText.utf8), .sha256)),
             pilotVersion: BuildInfo.pilotVersion, created: PandaTime.iso8601(started),
             node: NodeRecord(
                 arch: node.arch.rawValue, hostname: node.hostname, cpuModel: node.cpu.model,

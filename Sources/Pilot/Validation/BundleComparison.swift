@@ -14,9 +14,13 @@ struct BundleComparison: Codable, Sendable {
         }
     }
 
+    /// The suite both bundles ran.
     var suite: String
+    /// The reference architecture's bundle.
     var reference: Side
+    /// The new architecture's bundle.
     var new: Side
+    /// Every case of either bundle, in the reference's order.
     var cases: [CaseComparison]
 
     /// The worst case verdict (identical when there are no cases).
@@ -99,14 +103,17 @@ struct BundleComparison: Codable, Sendable {
 
 /// The comparison of one case.
 struct CaseComparison: Codable, Sendable {
+    /// The case's name.
     var name: String
     /// The worst of its outputs' verdicts, or failed.
     var verdict: Verdict
     /// Why it failed; nil otherwise.
     var reason: String?
+    /// Each output's comparison; empty when the case failed.
     var outputs: [OutputComparison] = []
     /// Median use over each bundle's repeats.
     var reference: Usage?
+    /// Median use over the new bundle's repeats.
     var new: Usage?
     /// New over reference.
     var ratios: Ratios?
@@ -114,8 +121,11 @@ struct CaseComparison: Codable, Sendable {
 
 /// What a case used: medians over its runs.
 struct Usage: Codable, Sendable, Equatable {
+    /// Wall-clock seconds.
     var wallSeconds: Double
+    /// User plus system CPU seconds of the whole tree.
     var cpuSeconds: Double
+    /// Peak memory in KiB.
     var maxRSSKilobytes: Double
 
     enum CodingKeys: String, CodingKey {
@@ -140,10 +150,14 @@ struct Usage: Codable, Sendable, Equatable {
 
 /// New over reference for wall time, CPU time and peak memory; nil where the reference is 0.
 struct Ratios: Codable, Sendable, Equatable {
+    /// Wall time, new over reference.
     var wall: Double?
+    /// CPU time, new over reference.
     var cpu: Double?
+    /// Peak memory, new over reference.
     var memory: Double?
 
+    /// The ratios of `new` to `reference`.
     init(reference: Usage, new: Usage) {
         func ratio(_ a: Double, _ b: Double) -> Double? { a > 0 ? b / a : nil }
         wall = ratio(reference.wallSeconds, new.wallSeconds)

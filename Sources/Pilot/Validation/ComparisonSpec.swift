@@ -53,9 +53,12 @@ enum ComparisonSpec: Codable, Sendable, Equatable {
 /// Absolute and relative tolerances: a pair of values passes when
 /// |a - b| ≤ max(absolute, relative × max(|a|, |b|)) (Python's `math.isclose`).
 struct Tolerance: Codable, Sendable, Equatable {
+    /// The largest difference always accepted.
     var absolute: Double
+    /// The largest difference accepted, as a fraction of the larger magnitude.
     var relative: Double
 
+    /// Exact equality unless given.
     init(absolute: Double = 0, relative: Double = 0) {
         self.absolute = absolute
         self.relative = relative
@@ -93,6 +96,7 @@ struct NumericSpec: Codable, Sendable, Equatable {
         case method, absolute, relative, columns, delimiter, spreadFactor = "spread_factor"
     }
 
+    /// Exact equality of every value unless given.
     init(tolerance: Tolerance = Tolerance(), columns: [Int: Tolerance] = [:], delimiter: String? = nil, spreadFactor: Double = 0) {
         self.tolerance = tolerance
         self.columns = columns
@@ -141,6 +145,7 @@ struct HistogramSpec: Codable, Sendable, Equatable {
         case chi2, ks, both
     }
 
+    /// The tests to run (default both).
     var test: Test = .both
     /// Histograms are compatible when every p-value is at least this.
     var significance: Double = 0.01
@@ -149,6 +154,7 @@ struct HistogramSpec: Codable, Sendable, Equatable {
         case method, test, significance
     }
 
+    /// Both tests at 1% unless given.
     init(test: Test = .both, significance: Double = 0.01) {
         self.test = test
         self.significance = significance

@@ -16,7 +16,9 @@ struct Histogram: Sendable, Equatable {
         var count: Double
     }
 
+    /// The form of the file's lines.
     var layout: Layout
+    /// The bins in file order.
     var bins: [Bin]
 
     /// The entries over every bin.
@@ -25,6 +27,7 @@ struct Histogram: Sendable, Equatable {
     /// The counts in bin order.
     var counts: [Double] { bins.map(\.count) }
 
+    /// A histogram of these bins.
     init(layout: Layout, bins: [Bin]) {
         self.layout = layout
         self.bins = bins

@@ -25,7 +25,9 @@ enum InputStagingError: Error, CustomStringConvertible, Equatable {
 struct InputStager: Sendable {
     /// Relative local paths are taken from here.
     var suiteDirectory: String
+    /// TLS and timeouts for signed-URL downloads.
     var curl: CurlSettings
+    /// Where retries and transfers are logged.
     var logger: Logger
 
     /// Stages `input` to `destination` and returns what was staged.

@@ -3,6 +3,7 @@
 struct LoadedBundle: Sendable {
     /// The bundle directory as given.
     var directory: String
+    /// Its `bundle.json`.
     var manifest: ValidationBundle
 
     /// Reads `DIRECTORY/bundle.json`.
@@ -52,6 +53,7 @@ struct LoadedBundle: Sendable {
 
 /// Why a bundle's output file cannot be compared.
 enum OutputReadError: Error, CustomStringConvertible, Equatable {
+    /// The file cannot be read.
     case unreadable(SystemCallError)
     /// The file's bytes are not those the bundle recorded.
     case altered(path: String, recorded: String, actual: String)

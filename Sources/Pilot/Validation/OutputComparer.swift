@@ -1,6 +1,8 @@
 /// The contents of one collected output: its text and its SHA-256.
 struct OutputContent: Sendable, Equatable {
+    /// SHA-256 of the bytes, hex.
     var sha256: String
+    /// The bytes as UTF-8 text.
     var text: String
 }
 

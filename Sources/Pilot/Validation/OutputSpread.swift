@@ -7,11 +7,13 @@ struct OutputSpread: Codable, Sendable, Equatable {
     var identical: Bool
     /// Numeric outputs: the largest differences from the first repeat.
     var maxAbsolute: Double?
+    /// Numeric outputs: the largest relative difference from the first repeat.
     var maxRelative: Double?
     /// Numeric outputs: the largest difference per column (keys are 1-based column numbers).
     var columnMaxAbsolute: [String: Double]?
     /// Histogram outputs: the smallest p-values of the first repeat against each other.
     var minChiSquarePValue: Double?
+    /// Histogram outputs: the smallest KS p-value against the first repeat.
     var minKolmogorovPValue: Double?
     /// Why the repeats could not be compared value by value, when they could not.
     var problem: String?

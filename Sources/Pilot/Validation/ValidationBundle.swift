@@ -9,9 +9,13 @@ struct ValidationBundle: Codable, Sendable, Equatable {
     /// The only version this pilot writes and reads.
     static let currentVersion = 1
 
+    /// `pilot-validation-bundle`.
     var format = ValidationBundle.formatName
+    /// The layout's version (1).
     var formatVersion = ValidationBundle.currentVersion
+    /// The suite that ran.
     var suite: SuiteRecord
+    /// The version of the pilot that ran it.
     var pilotVersion: String
     /// When the run started, ISO 8601 UTC.
     var created: String
@@ -21,6 +25,7 @@ struct ValidationBundle: Codable, Sendable, Equatable {
     var repeats: Int
     /// The runtime asked for (`auto`, `builtin`, `apptainer`); each run records the one used.
     var runtime: String
+    /// The cases in the suite's order.
     var cases: [CaseRecord]
 
     enum CodingKeys: String, CodingKey {
@@ -31,21 +36,27 @@ struct ValidationBundle: Codable, Sendable, Equatable {
 
 /// The suite a bundle ran: its name, its copy in the bundle and that copy's SHA-256.
 struct SuiteRecord: Codable, Sendable, Equatable {
+    /// Its name.
     var name: String
     /// `suite.json`, the suite file as it was read.
     var file: String
+    /// SHA-256 of its bytes, hex.
     var sha256: String
 }
 
 /// The node in brief, for the verdict table's header.
 struct NodeRecord: Codable, Sendable, Equatable {
+    /// `x86_64` or `aarch64`.
     var arch: String
+    /// The host name, as `pilot detect` reports it.
     @EncodedAsNull var hostname: String?
     @EncodedAsNull var cpuModel: String?
     /// `x86-64-v3`, or the Arm core (`Neoverse-V2`).
     @EncodedAsNull var cpuLevel: String?
     var cores: Int
+    /// The memory this node gives (the cgroup limit where lower).
     var memoryBytes: UInt64
+    /// The GPUs' names.
     var gpus: [String]
     /// `node.json`: the full `pilot detect --json` report.
     var file: String
@@ -65,29 +76,38 @@ struct NodeRecord: Codable, Sendable, Equatable {
 
 /// Whether a case ran to the end with every output collected.
 enum CaseStatus: String, Codable, Sendable, Equatable {
+    /// Ran to the end; or failed (the reason is in `error`).
     case ok, failed
 }
 
 /// One case in a bundle.
 struct CaseRecord: Codable, Sendable, Equatable {
+    /// Its name.
     var name: String
     /// The image path used.
     var image: String
+    /// The argv run.
     var command: [String]
+    /// Whether every run and output was good.
     var status: CaseStatus
     /// Why it failed; null when it did not.
     @EncodedAsNull var error: String?
     var inputs: [InputRecord]
+    /// Each repeat that started.
     var runs: [RunRecord]
+    /// Each output of the suite, with the files collected.
     var outputs: [OutputRecord]
 }
 
 /// An input as it was staged.
 struct InputRecord: Codable, Sendable, Equatable {
+    /// Its name.
     var name: String
     /// The local path, or the URL with its signature redacted.
     var source: String
+    /// SHA-256 of its bytes, hex.
     var sha256: String
+    /// Its size.
     var bytes: Int
 }
 
@@ -95,14 +115,20 @@ struct InputRecord: Codable, Sendable, Equatable {
 struct RunRecord: Codable, Sendable, Equatable {
     /// 1-based repeat number.
     var index: Int
+    /// The exit code, or 128 + the signal.
     var exitCode: Int32
+    /// The signal that ended it, if one did.
     @EncodedAsNull var signal: Int32?
     var wallSeconds: Double
+    /// User CPU seconds of the whole tree.
     var userCPUSeconds: Double
+    /// System CPU seconds of the whole tree.
     var systemCPUSeconds: Double
     /// The whole tree's peak memory where the pilot could make a cgroup, else the largest process's.
     var maxRSSKilobytes: UInt64
+    /// Whether the case's timeout stopped it.
     var timedOut: Bool
+    /// Whether the OOM killer acted.
     var outOfMemory: Bool
     /// `builtin` or `apptainer`.
     var runtime: String
@@ -122,8 +148,11 @@ struct RunRecord: Codable, Sendable, Equatable {
 
 /// An output of a case: its comparison and the file each repeat wrote.
 struct OutputRecord: Codable, Sendable, Equatable {
+    /// The path under `/srv`.
     var path: String
+    /// The comparison method, all settings spelled out.
     var compare: ComparisonSpec
+    /// The file each repeat wrote.
     var files: [OutputFile]
     /// The run-to-run spread; null with one repeat.
     @EncodedAsNull var spread: OutputSpread?
@@ -135,7 +164,9 @@ struct OutputFile: Codable, Sendable, Equatable {
     var index: Int
     /// Relative to the bundle directory.
     var file: String
+    /// SHA-256 of its bytes, hex.
     var sha256: String
+    /// Its size.
     var bytes: Int
 
     enum CodingKeys: String, CodingKey {

@@ -12,20 +12,25 @@ import Payload
 /// a missing output) is recorded as failed and the next case runs; only the bundle directory
 /// being unwritable stops the run.
 struct ValidationRunner: Sendable {
+    /// The suite to run.
     var suite: ValidationSuite
     /// Absolute; relative images and input paths are taken from here.
     var suiteDirectory: String
     /// The bundle directory (absolute, existing, empty).
     var bundle: String
+    /// Runs per case (`--repeat`).
     var repeats: Int
     /// `--image NAME=PATH`: image names a case may use instead of a path.
     var images: [String: String]
+    /// The container runtime asked for.
     var runtime: RuntimeChoice
     /// The payload runner, its cgroup policy `always` so that the tree's peak memory is measured.
     var payloads: PayloadRunner
+    /// Puts the inputs in place.
     var stager: InputStager
     /// Keep the work directories (`.work/`) for inspection.
     var keepWork = false
+    /// Where warnings go.
     var logger: Logger
     /// Receives one line per run, for the terminal.
     var progress: @Sendable (String) -> Void = { _ in }

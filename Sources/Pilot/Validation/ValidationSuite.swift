@@ -14,6 +14,7 @@ struct ValidationSuite: Codable, Sendable, Equatable {
         case name, description, cases
     }
 
+    /// A suite of these cases.
     init(name: String, description: String? = nil, cases: [ValidationCase]) {
         self.name = name
         self.description = description
@@ -51,6 +52,7 @@ struct ValidationCase: Codable, Sendable, Equatable {
         case name, image, command, environment, timeout, inputs, outputs
     }
 
+    /// A case; only the outputs are required beside its identity.
     init(name: String, image: String, command: [String], environment: [String: String] = [:], timeout: Double? = nil,
          inputs: [CaseInput] = [], outputs: [CaseOutput]) {
         self.name = name
@@ -98,6 +100,7 @@ struct CaseInput: Codable, Sendable, Equatable {
         case name, url, path, sha256, checksum, size
     }
 
+    /// An input from a URL or a path.
     init(name: String, url: String? = nil, path: String? = nil, sha256: String? = nil, checksum: String? = nil, size: Int? = nil) {
         self.name = name
         self.url = url
@@ -130,6 +133,7 @@ struct CaseOutput: Codable, Sendable, Equatable {
         case path, compare
     }
 
+    /// An output compared by `compare`.
     init(path: String, compare: ComparisonSpec) {
         self.path = path
         self.compare = compare

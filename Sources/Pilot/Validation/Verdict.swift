@@ -20,6 +20,7 @@ struct OutputComparison: Codable, Sendable, Equatable {
     var path: String
     /// `exact`, `numeric` or `histogram`.
     var method: String
+    /// What the comparison concluded.
     var verdict: Verdict
     /// One line with the statistics behind the verdict.
     var summary: String
@@ -27,6 +28,7 @@ struct OutputComparison: Codable, Sendable, Equatable {
     var numeric: NumericComparison.Result?
     /// The histogram method's tests (nil when not run).
     var chiSquare: HistogramStatistics.ChiSquare?
+    /// The KS test (nil when not run).
     var kolmogorov: HistogramStatistics.Kolmogorov?
     /// Both histograms, for the HTML report's plot; not part of the JSON.
     var histograms: HistogramPair?
@@ -43,6 +45,8 @@ struct OutputComparison: Codable, Sendable, Equatable {
 
 /// The reference's and the new histogram of one output.
 struct HistogramPair: Sendable, Equatable {
+    /// The reference bundle's histogram.
     var reference: Histogram
+    /// The new bundle's histogram.
     var new: Histogram
 }
