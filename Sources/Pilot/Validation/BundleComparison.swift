@@ -1,6 +1,6 @@
 /// The comparison of two bundles, case by case: what `pilot validate compare` prints, writes as
 /// JSON and draws in the HTML report.
-struct BundleComparison: Codable, Sendable {
+struct BundleComparison: Encodable, Sendable {
     /// One bundle's identity in the report.
     struct Side: Codable, Sendable, Equatable {
         var directory: String
@@ -22,6 +22,21 @@ struct BundleComparison: Codable, Sendable {
     var new: Side
     /// Every case of either bundle, in the reference's order.
     var cases: [CaseComparison]
+
+    enum CodingKeys: String, CodingKey {
+        case suite, reference, new, cases, verdict, counts
+    }
+
+    /// The stored fields, the overall verdict and the count of each verdict.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(suite, forKey: .suite)
+        try container.encode(reference, forKey: .reference)
+        try container.encode(new, forKey: .new)
+        try container.encode(cases, forKey: .cases)
+        try container.encode(verdict, forKey: .verdict)
+        try container.encode(Dictionary(uniqueKeysWithValues: Verdict.allCases.map { ($0.rawValue, count($0)) }), forKey: .counts)
+    }
 
     /// The worst case verdict (identical when there are no cases).
     var verdict: Verdict { cases.map(\.verdict).max() ?? .identical }

@@ -133,6 +133,8 @@ struct ValidateEndToEndTests {
         let json = try PilotBinary.json(["validate", "compare", bundles.reference, shifted, "--json"]).1
         let cases = json["cases"] as? [[String: Any]] ?? []
         #expect(cases.first { $0["name"] as? String == "zpeak" }?["verdict"] as? String == "different")
+        #expect(json["verdict"] as? String == "different")
+        #expect((json["counts"] as? [String: Int])?["different"] == 1)
         #expect(try String(contentsOfFile: html, encoding: .utf8).contains("zpeak: mass.hist (different)"))
     }
 
