@@ -20,6 +20,18 @@ struct DetectCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try CommandContext.make(global: global, flags: node.layer, label: "pilot.detect")
+        let report: NodeReport
+        do {
+            report = try await Self.describe(context)
+        } catch {
+            throw CommandContext.fail(error)
+        }
+        print(json ? try JSONOutput.encode(report) : NodeSummary.render(report), terminator: json ? "\n" : "")
+    }
+
+    /// The node as the configuration points at it: what `pilot detect --json` prints, and what
+    /// `pilot validate run` keeps in a bundle.
+    static func describe(_ context: CommandContext) async throws(DetectionError) -> NodeReport {
         let settings = context.configuration
         var cvmfs: (CVMFSProbe, [CVMFSRepository])?
         if !settings.cvmfsRepos.isEmpty {
@@ -44,16 +56,11 @@ struct DetectCommand: AsyncParsableCommand {
             environment: context.environment,
             logger: context.logger
         )
-        var report: NodeReport
-        do {
-            report = try await detector.detect()
-        } catch {
-            throw CommandContext.fail(error)
-        }
+        var report = try await detector.detect()
         if settings.root == "/" {
             report.containers = await ContainerRuntimesReport.probe(
                 configuration: settings, environment: context.environment, logger: context.logger)
         }
-        print(json ? try JSONOutput.encode(report) : NodeSummary.render(report), terminator: json ? "\n" : "")
+        return report
     }
 }

@@ -39,6 +39,13 @@ enum PilotExitCode: Int32, CaseIterable, Sendable {
     case deliveryPending = 87
     /// `accounting`: the ledger directory cannot be read or written, or holds a corrupt entry.
     case ledgerFailed = 88
+    /// `validate compare`: at least one case came out different on the two architectures.
+    case validationDifferent = 90
+    /// `validate run`: a case failed (input, payload or output); `validate compare`: a case failed
+    /// in either bundle, and none is different.
+    case validationFailed = 91
+    /// `validate compare`: the bundles are of different suites, so nothing can be compared.
+    case validationIncomparable = 92
     /// `pilot exec`: the container could not be set up (namespaces, mounts, image); docker's code.
     case containerFailed = 125
     /// `pilot exec`: the command exists in the image but cannot be executed.

@@ -21,6 +21,10 @@ struct PayloadRunner: Sendable {
     var scratchParent: String = "/tmp"
     /// When the payload gets a cgroup of its own.
     var cgroupPolicy: CgroupPolicy = .auto
+    /// Where the payload's standard output and error go (nil: the pilot's own); `pilot validate`
+    /// keeps them per run.
+    var standardOutput: Int32? = nil
+    var standardError: Int32? = nil
 
     /// When to make a cgroup for the payload: it enforces limits and measures the whole tree's
     /// peak memory and OOM kills, at the price of a few milliseconds (cgroup v1 migrations wait
@@ -33,10 +37,6 @@ struct PayloadRunner: Sendable {
         /// Never; limits are then not enforced.
         case never
     }
-
-    /// Where the payload's standard output and error go (nil: the pilot's own).
-    var standardOutput: Int32? = nil
-    var standardError: Int32? = nil
 
     /// Starts the payload, supervises it to the end (signals forwarded, wall-time limit), and
     /// returns how it ended; throws only when it could not be started.
