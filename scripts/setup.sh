@@ -25,9 +25,7 @@ step "dist/pilot version"
 dist/pilot version
 
 step "dist/pilot detect"
-# The static binary could be older than the detect command on some branches: skip, don't fail.
-if dist/pilot detect --help >/dev/null 2>&1; then
-    dist/pilot detect
-else
-    echo "setup: this pilot has no detect command yet; skipped"
-fi
+dist/pilot detect
+
+step "the main job, end to end (scripts/run-example.sh)"
+scripts/run-example.sh dist/pilot

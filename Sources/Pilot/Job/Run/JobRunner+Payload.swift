@@ -107,7 +107,9 @@ extension JobRunner {
         let cpu = exit.map { $0.userCPUSeconds + $0.systemCPUSeconds } ?? summary.treeCPUSeconds
         progress.cpuSeconds = Int(max(cpu, summary.treeCPUSeconds).rounded())
         let fields = summary.legacyUpdateFields
-        progress.memory = MemoryUsage(maxRSS: fields["maxRSS"], maxVMEM: fields["maxVMEM"], maxSwap: fields["maxSWAP"], maxPSS: fields["maxPSS"],
+        // A payload shorter than the first sample still has the container's own peak.
+        let peak = exit.map { Int($0.maxRSSKilobytes) }.flatMap { $0 > 0 ? $0 : nil }
+        progress.memory = MemoryUsage(maxRSS: fields["maxRSS"] ?? peak, maxVMEM: fields["maxVMEM"], maxSwap: fields["maxSWAP"], maxPSS: fields["maxPSS"],
                                       avgRSS: fields["avgRSS"], avgVMEM: fields["avgVMEM"], avgSwap: fields["avgSWAP"], avgPSS: fields["avgPSS"])
         progress.io = IOUsage(totalReadChars: fields["totRCHAR"], totalWrittenChars: fields["totWCHAR"], totalReadBytes: fields["totRBYTES"],
                               totalWrittenBytes: fields["totWBYTES"], readCharsRate: fields["rateRCHAR"], writtenCharsRate: fields["rateWCHAR"],
