@@ -4,6 +4,7 @@
 #   2. the dev build                     swift build  (.build/, system shared libraries)
 #   3. the fully static build            scripts/build-static.sh  (dist/pilot)
 #   4. a first look at the node          dist/pilot version, dist/pilot detect
+#   5. the main job, end to end          scripts/run-example.sh (nginx, the job server, pilot run)
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
