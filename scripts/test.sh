@@ -29,11 +29,11 @@ scripts/install-localstack.sh || echo "test: LocalStack lane unavailable"
 scripts/install-dirq.sh || echo "test: dirq read-back unavailable"
 echo "test: development build"
 swift build --build-tests
-swift test --skip-build
+swift test --skip-build --no-parallel
 
 if $static; then
     echo "test: static build"
     scripts/build-static.sh --skip-deps
     echo "test: end-to-end tests against dist/pilot"
-    PILOT_BINARY=$repo/dist/pilot PILOT_EXPECT_STATIC=1 swift test --skip-build --filter 'CommandTests|StageS3Tests|Exec|ApptainerEndToEnd|AccountingCrashTests'
+    PILOT_BINARY=$repo/dist/pilot PILOT_EXPECT_STATIC=1 swift test --skip-build --no-parallel --filter 'CommandTests|StageS3Tests|Exec|ApptainerEndToEnd|AccountingCrashTests'
 fi

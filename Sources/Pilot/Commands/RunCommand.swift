@@ -15,7 +15,8 @@ struct RunCommand: AsyncParsableCommand {
             PILOT_RUN_*, PILOT_ACCOUNTING_* variables); a Harvester pod needs none. Exit codes: 0 no more \
             jobs (or --max-jobs, or the lifetime, reached), 69 the server refused or cannot be used, or a \
             CVMFS repository the queue needs is unavailable, 78 no server and no job file, or bad \
-            configuration, 125 no container runtime works on this node.
+            configuration, 125 no container runtime works on this node, 128+N stopped by signal N \
+            (SIGTERM: 143) after its job was stopped, reported and accounted.
             """
     )
 
@@ -74,36 +75,48 @@ struct RunCommand: AsyncParsableCommand {
         guard settings.run.jobFile != nil || settings.panda.queue != nil || settings.panda.submitMode == .push else {
             throw CommandContext.fail(RunError.nothingToDo)
         }
-        try await checkNode(context)
+        let cpu = try await checkNode(context)
         context.warnAboutAccounting()
         let ledger = context.accountingLedger()
         _ = await BlockingThread.run { try? ledger.deliverPending() }
         let client = settings.run.jobFile == nil ? PandaClient.make(settings: settings.panda, environment: context.environment, logger: context.logger) : nil
         let harvester = settings.panda.submitMode == .push ? HarvesterWorkerDirectory(settings.workdir) : nil
         let reporter = JobReporter(client: client, harvester: harvester, logger: context.logger)
+        let termination = TerminationSignal()
+        termination.install()
         let loop = JobLoop(configuration: settings, environment: context.environment, logger: context.logger, reporter: reporter,
-                           context: settings.panda.updateContext(cpu: nil), ledger: ledger)
+                           context: settings.panda.updateContext(cpu: cpu), ledger: ledger, termination: termination)
         let (ending, jobs) = await loop.run()
         context.logger.info("pilot ends", metadata: ["jobs": "\(jobs)", "reason": "\(ending)"])
         if case let .serverRefused(message) = ending { throw CommandContext.fail(RunError.serverRefused(message)) }
+        if case let .terminated(signal) = ending { throw ExitCode(128 + signal) }
     }
 
-    /// Before any job: a container runtime that works, and the CVMFS repositories the queue needs.
-    private func checkNode(_ context: CommandContext) async throws {
+    /// Before any job: the node (its CPU identity goes into every update), a container runtime
+    /// that works, and the CVMFS repositories the queue needs.
+    private func checkNode(_ context: CommandContext) async throws -> CPUIdentity {
         let settings = context.configuration
-        let runtimes = await ContainerRuntimesReport.probe(configuration: settings, environment: context.environment, logger: context.logger)
+        let node: NodeReport
+        do { node = try await DetectCommand.describe(context) } catch { throw CommandContext.fail(error) }
+        let runtimes: ContainerRuntimesReport
+        if let probed = node.containers {
+            runtimes = probed
+        } else {
+            runtimes = await ContainerRuntimesReport.probe(configuration: settings, environment: context.environment, logger: context.logger)
+        }
         guard runtimes.preferred != nil else {
             throw CommandContext.fail(RunError.noRuntime(runtimes.builtin.reason ?? "no backend"))
         }
-        let repositories = settings.cvmfsRepos.compactMap { try? CVMFSRepository(name: $0) }
-        guard !repositories.isEmpty else { return }
-        let probe = CVMFSProbe(cvmfsRoot: settings.cvmfsRoot, observer: "/proc/self/exe",
-                               timeout: .milliseconds(Int64(settings.cvmfsTimeout * 1000)), maxAge: settings.cvmfsMaxAge, logger: context.logger)
-        let unavailable = await probe.probe(repositories).filter { $0.status == .unavailable }
+        let unavailable = (node.cvmfs?.repos ?? []).filter { $0.status == .unavailable }
         if !unavailable.isEmpty {
             let names = unavailable.map { "\($0.name) (\($0.reason ?? "unavailable"))" }.joined(separator: ", ")
             throw CommandContext.fail(RunError.cvmfsUnavailable(names))
         }
+        context.logger.info("node", metadata: [
+            "arch": "\(node.arch.rawValue)", "cpu": "\(node.cpu.model ?? "?")", "level": "\(node.cpu.microarchLevel ?? "-")",
+            "cores": "\(node.cpu.effectiveCores)", "runtime": "\(runtimes.preferred ?? "none")",
+        ])
+        return CPUIdentity(report: node.cpu)
     }
 }
 

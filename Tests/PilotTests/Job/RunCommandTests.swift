@@ -85,6 +85,32 @@ struct RunCommandTests {
         #expect(final["pilot_error_code"] as? Int == 1144)
     }
 
+    @Test("SIGTERM to the pilot (pod eviction): the payload is stopped, the job fails with 1201, is accounted as pilot_terminated; exit 143")
+    func pilotTerminated() throws {
+        let run = try RunHarness(script: "sleep 60")
+        let pilot = Process()
+        pilot.executableURL = URL(fileURLWithPath: PilotBinary.path)
+        pilot.arguments = ["run", "--server", run.server.base, "--queue", "TEST_QUEUE", "--workdir", run.work, "--heartbeat", "1",
+                           "--accounting-dir", run.work + "/ledger"]
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in run.environment() { env[key] = value }
+        pilot.environment = env
+        pilot.standardError = FileHandle.nullDevice
+        try pilot.run()
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, try !run.updates().contains(where: { $0["job_status"] as? String == "running" }) { usleep(100_000) }
+        kill(pilot.processIdentifier, SIGTERM)
+        pilot.waitUntilExit()
+        #expect(pilot.terminationStatus == 143)
+        let final = try #require(try run.updates().last)
+        #expect(final["job_status"] as? String == "failed")
+        #expect(final["pilot_error_code"] as? Int == 1201, "\(final)")
+        #expect(run.storage.uploadedFile("log-\(run.pandaID).tgz") != nil, "the log is staged out even then")
+        let ledger = (FileManager.default.enumerator(atPath: run.work + "/ledger")?.allObjects as? [String] ?? [])
+            .compactMap { try? String(contentsOfFile: run.work + "/ledger/" + $0, encoding: .utf8) }
+        #expect(ledger.contains { $0.contains("pilot_terminated") && $0.contains("\(run.pandaID)") }, "\(ledger)")
+    }
+
     @Test("a looping job (no file modified) is killed with 1150")
     func looping() throws {
         let run = try RunHarness(script: "sleep 60", fields: ["loopingCheck": true])

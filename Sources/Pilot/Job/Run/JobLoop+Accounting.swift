@@ -28,7 +28,10 @@ extension JobLoop {
         let architecture = withUnsafeBytes(of: &machine.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         let state: JobExitState = switch result.state {
         case .finished: .finished
-        default: result.pilotError == .pandaKill || exit?.killedByPilot == true ? .killed : .failed
+        default:
+            if [.sigterm, .sigint, .sigquit, .killSignal].contains(result.pilotError) { .pilotTerminated }
+            else if result.pilotError == .pandaKill || exit?.killedByPilot == true { .killed }
+            else { .failed }
         }
         let start = Int64(result.startTime.timeIntervalSince1970)
         let end = max(start, Int64(result.endTime.timeIntervalSince1970))

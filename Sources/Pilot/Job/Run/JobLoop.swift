@@ -14,6 +14,7 @@ struct JobLoop: Sendable {
     var reporter: JobReporter
     var context: UpdateContext
     var ledger: AccountingLedger?
+    var termination: TerminationSignal? = nil
 
     /// Why the loop ended.
     enum Ending: Sendable, Equatable {
@@ -22,6 +23,8 @@ struct JobLoop: Sendable {
         case lifetime
         /// Asking for a job failed in a way retrying does not fix (credentials, a refusal).
         case serverRefused(String)
+        /// The pilot received this signal (its current job was stopped, reported and accounted).
+        case terminated(Int32)
     }
 
     /// Runs jobs; returns why it stopped and how many ran.
@@ -32,6 +35,7 @@ struct JobLoop: Sendable {
         var emptyPolls = 0
         var jobFileTaken = false
         while true {
+            if let signal = termination?.received { return (.terminated(signal), done) }
             if settings.maxJobs > 0 && done >= settings.maxJobs { return (.maxJobs(done), done) }
             let left = secondsLeft(since: started)
             if let left, left <= 0 { return (.lifetime, done) }
@@ -61,7 +65,8 @@ struct JobLoop: Sendable {
                 emptyPolls = 0
                 done += 1
                 let runner = JobRunner(configuration: configuration, environment: environment, logger: logger,
-                                       reporter: reporter, context: context, pilotSecondsLeft: secondsLeft(since: started))
+                                       reporter: reporter, context: context, pilotSecondsLeft: secondsLeft(since: started),
+                                       termination: termination)
                 let result = await runner.run(job, getJobSeconds: JobRunner.seconds(since: asked))
                 await account(job, result)
             }

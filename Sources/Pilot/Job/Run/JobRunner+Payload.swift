@@ -32,6 +32,8 @@ extension JobRunner {
         do { running = try await runner.launch(spec, runtime: .auto, grace: settings.grace) } catch {
             throw StepFailure(code: Self.launchCode(error), diagnostic: error.description)
         }
+        termination?.watch(running.stopper)
+        defer { termination?.watch(nil) }
         let startTime = Date()
         progress.startTime = startTime
         progress.actualCoreCount = job.coreCount
@@ -55,6 +57,10 @@ extension JobRunner {
         }
         progress = Self.progress(snapshot, summary: report.summary, exit: outcome.exit)
         if let kill = killedBy.state.withLock({ $0 }) { return PayloadEnd(outcome: outcome, failure: kill) }
+        if let signal = termination?.received {
+            return PayloadEnd(outcome: outcome, failure: StepFailure(
+                code: .forSignal(signal), diagnostic: "the pilot received signal \(signal) (pod eviction?) and stopped the payload"))
+        }
         if let verdict = report.verdict {
             return PayloadEnd(outcome: outcome, failure: StepFailure(code: PilotErrorCode(rawValue: verdict.errorCode.rawValue) ?? .generalError, diagnostic: verdict.diagnostic))
         }

@@ -16,6 +16,8 @@ struct JobRunner: Sendable {
     var context: UpdateContext
     /// Seconds the pilot has left when the job starts; nil when its lifetime is unlimited.
     var pilotSecondsLeft: Double?
+    /// The pilot's own SIGTERM (pod eviction), which stops the payload.
+    var termination: TerminationSignal? = nil
 
     /// How a job ended, for the loop and accounting.
     struct Result: Sendable {
