@@ -63,17 +63,9 @@ struct RunCommandTests {
     @Test("tobekilled in a heartbeat's reply stops the payload within a heartbeat; the job fails with 1144")
     func killedByServer() throws {
         let run = try RunHarness(script: "trap \"\" TERM; sleep 60")
-        let pilot = Process()
-        pilot.executableURL = URL(fileURLWithPath: PilotBinary.path)
-        pilot.arguments = ["run", "--server", run.server.base, "--queue", "TEST_QUEUE", "--workdir", run.work, "--heartbeat", "1"]
-        var env = ProcessInfo.processInfo.environment
-        for (key, value) in run.environment() { env[key] = value }
-        pilot.environment = env
-        pilot.standardError = FileHandle.nullDevice
-        try pilot.run()
+        let pilot = try run.start()
         // Once the payload runs (a heartbeat arrived), the server answers the next one with tobekilled.
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, try !run.updates().contains(where: { $0["job_status"] as? String == "running" }) { usleep(100_000) }
+        try run.waitUntilRunning()
         try run.server.send(command: "tobekilled", to: run.pandaID)
         let asked = Date()
         pilot.waitUntilExit()
@@ -88,17 +80,8 @@ struct RunCommandTests {
     @Test("SIGTERM to the pilot (pod eviction): the payload is stopped, the job fails with 1201, is accounted as pilot_terminated; exit 143")
     func pilotTerminated() throws {
         let run = try RunHarness(script: "sleep 60")
-        let pilot = Process()
-        pilot.executableURL = URL(fileURLWithPath: PilotBinary.path)
-        pilot.arguments = ["run", "--server", run.server.base, "--queue", "TEST_QUEUE", "--workdir", run.work, "--heartbeat", "1",
-                           "--accounting-dir", run.work + "/ledger"]
-        var env = ProcessInfo.processInfo.environment
-        for (key, value) in run.environment() { env[key] = value }
-        pilot.environment = env
-        pilot.standardError = FileHandle.nullDevice
-        try pilot.run()
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, try !run.updates().contains(where: { $0["job_status"] as? String == "running" }) { usleep(100_000) }
+        let pilot = try run.start(["--accounting-dir", run.work + "/ledger"])
+        try run.waitUntilRunning()
         kill(pilot.processIdentifier, SIGTERM)
         pilot.waitUntilExit()
         #expect(pilot.terminationStatus == 143)
@@ -134,14 +117,7 @@ struct RunCommandTests {
     @Test("the server away for a while mid-job: the job completes and the final update arrives")
     func serverAway() throws {
         let run = try RunHarness(script: "sleep 3; cat in.dat > out.dat")
-        let pilot = Process()
-        pilot.executableURL = URL(fileURLWithPath: PilotBinary.path)
-        pilot.arguments = ["run", "--server", run.server.base, "--queue", "TEST_QUEUE", "--workdir", run.work, "--heartbeat", "1"]
-        var env = ProcessInfo.processInfo.environment
-        for (key, value) in run.environment() { env[key] = value }
-        pilot.environment = env
-        pilot.standardError = FileHandle.nullDevice
-        try pilot.run()
+        let pilot = try run.start()
         usleep(1_500_000)
         try run.server.down(seconds: 6, mode: "503")
         pilot.waitUntilExit()

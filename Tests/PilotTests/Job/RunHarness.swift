@@ -61,6 +61,25 @@ final class RunHarness {
                             environment: environment(extra))
     }
 
+    /// Starts `pilot run` in the background (to signal it, or to disturb the server meanwhile).
+    func start(_ options: [String] = []) throws -> Process {
+        let pilot = Process()
+        pilot.executableURL = URL(fileURLWithPath: PilotBinary.path)
+        pilot.arguments = ["run", "--server", server.base, "--queue", "TEST_QUEUE", "--workdir", work, "--heartbeat", "1"] + options
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment() { env[key] = value }
+        pilot.environment = env
+        pilot.standardError = FileHandle.nullDevice
+        try pilot.run()
+        return pilot
+    }
+
+    /// Waits (up to 20 s) until the job has sent a `running` heartbeat.
+    func waitUntilRunning() throws {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, try !updates().contains(where: { $0["job_status"] as? String == "running" }) { usleep(100_000) }
+    }
+
     /// The bodies of the job's updates, in order.
     func updates() throws -> [[String: Any]] {
         try server.requests(to: "update_job").compactMap { $0["body"] as? [String: Any] }
