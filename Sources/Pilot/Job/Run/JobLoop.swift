@@ -122,7 +122,9 @@ struct JobLoop: Sendable {
             case let .jobs(offers): return offer(offers.first)
             }
         } catch {
-            return error.isTransient ? .none("server unavailable: \(error)") : .refused("\(error)")
+            // The client has already retried with backoff: a server still away is an ending the pod
+            // should show (exit 69), not "no work" (exit 0).
+            return .refused(error.isTransient ? "server unavailable after retries: \(error)" : "\(error)")
         }
     }
 }
