@@ -19,7 +19,10 @@ extension JobRunner {
         let builder = PayloadSpecBuilder(cvmfsRoot: configuration.cvmfsRoot, defaultImage: settings.payloadImage)
         let spec: ContainerSpec
         do { spec = try builder.spec(for: job, jobDirectory: directory) } catch {
-            throw StepFailure(code: .singularityGeneralFailure, diagnostic: error.description)
+            throw StepFailure(code: .imageNotFound, diagnostic: error.description)
+        }
+        if let name = builder.repository(of: spec.rootfs), let repository = try? CVMFSRepository(name: name) {
+            try await checkRepository(repository, logger: logger)
         }
         let out = open(directory + "/payload.stdout", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         let err = open(directory + "/payload.stderr", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -95,6 +98,14 @@ extension JobRunner {
         }
     }
 
+    /// The job's image lives on CVMFS: that repository must answer before the payload starts.
+    private func checkRepository(_ repository: CVMFSRepository, logger: Logger) async throws(StepFailure) {
+        let probe = CVMFSProbe(cvmfsRoot: configuration.cvmfsRoot, observer: "/proc/self/exe",
+                               timeout: .milliseconds(Int64(configuration.cvmfsTimeout * 1000)), maxAge: configuration.cvmfsMaxAge, logger: logger)
+        guard let report = await probe.probe([repository]).first, report.status == .unavailable else { return }
+        throw StepFailure(code: .imageNotFound, diagnostic: "CVMFS repository \(repository.name) holding the image is unavailable: \(report.reason ?? "no reason")")
+    }
+
     private var monitorConfiguration: MonitorConfiguration {
         var monitor = settings.monitorInterval.map { MonitorConfiguration.every($0) } ?? MonitorConfiguration()
         if let looping = settings.loopingTimeout { monitor.loopingLimit = looping }
@@ -126,7 +137,7 @@ extension JobRunner {
     static func launchCode(_ error: ExecError) -> PilotErrorCode {
         switch error {
         case .container(.commandNotFound), .container(.commandNotExecutable): .payloadExecutionFailure
-        case .image: .singularityGeneralFailure
+        case .image: .imageNotFound
         default: .singularityGeneralFailure
         }
     }

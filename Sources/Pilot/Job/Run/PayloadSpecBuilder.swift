@@ -59,6 +59,14 @@ struct PayloadSpecBuilder: Sendable {
         return unpacked
     }
 
+    /// The CVMFS repository an image lives in (`/cvmfs/unpacked.cern.ch/...` -> `unpacked.cern.ch`),
+    /// which must be healthy before the payload starts; nil for an image elsewhere.
+    func repository(of image: String) -> String? {
+        let root = cvmfsRoot.hasSuffix("/") ? String(cvmfsRoot.dropLast()) : cvmfsRoot
+        guard image.hasPrefix(root + "/") else { return nil }
+        return image.dropFirst(root.count + 1).split(separator: "/").first.map(String.init)
+    }
+
     private static func isDirectory(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
