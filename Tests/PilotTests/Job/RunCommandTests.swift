@@ -94,6 +94,29 @@ struct RunCommandTests {
         #expect(ledger.contains { $0.contains("pilot_terminated") && $0.contains("\(run.pandaID)") }, "\(ledger)")
     }
 
+    @Test("a pilot SIGKILLed mid-job: its container dies with it, and the next pilot accounts the job as lost, once")
+    func lostJob() throws {
+        let run = try RunHarness(script: "sleep 60")
+        let ledger = run.work + "/ledger"
+        let pilot = try run.start(["--accounting-dir", ledger, "--heartbeat", "1"])
+        try run.waitUntilRunning()
+        usleep(1_200_000)  // one more heartbeat: the checkpoint holds some run time
+        kill(pilot.processIdentifier, SIGKILL)
+        pilot.waitUntilExit()
+        #expect(FileManager.default.fileExists(atPath: run.work + "/PandaJob_\(run.pandaID)/.pilot-job.json"))
+        // The next pilot finds no job, but first accounts for the one its predecessor lost.
+        for _ in 0..<2 {
+            let next = try run.run(["--accounting-dir", ledger])
+            #expect(next.status == 0, "\(next.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: run.work + "/PandaJob_\(run.pandaID)"))
+        // The ledger keeps one entry per job (jobs/ID.json), whatever the number of pilots that saw it.
+        let names = (FileManager.default.enumerator(atPath: ledger)?.allObjects as? [String] ?? []).filter { $0.hasPrefix("jobs/") }
+        #expect(names == ["jobs/\(run.pandaID).json"], "\(names)")
+        let entries = names.compactMap { try? String(contentsOfFile: ledger + "/" + $0, encoding: .utf8) }
+        #expect(entries.first?.contains("\"lost\"") == true, "\(entries)")
+    }
+
     @Test("a looping job (no file modified) is killed with 1150")
     func looping() throws {
         let run = try RunHarness(script: "sleep 60", fields: ["loopingCheck": true])

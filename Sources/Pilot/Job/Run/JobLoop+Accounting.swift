@@ -20,6 +20,32 @@ extension JobLoop {
         if let outcome { logger.warning("accounting record not complete", metadata: ["job.id": "\(job.pandaID)", "problem": "\(outcome)"]) }
     }
 
+    /// Accounts, as `lost`, the jobs a pilot killed mid-job left in the work dir (their checkpoint
+    /// says how long they ran and what they used), then removes their directories.
+    func recoverLostJobs() async {
+        for (directory, checkpoint) in JobCheckpoint.leftovers(in: configuration.workdir) {
+            logger.warning("a previous pilot died during a job; accounting it as lost", metadata: [
+                "job.id": "\(checkpoint.pandaID)", "last_seen": "\(checkpoint.lastSeen)"])
+            if let ledger {
+                var machine = utsname()
+                _ = uname(&machine)
+                let architecture = withUnsafeBytes(of: &machine.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                let facts = JobAccountingFacts(
+                    pandaID: String(checkpoint.pandaID), queue: checkpoint.queue, site: checkpoint.site, nodeName: checkpoint.node,
+                    userDN: nil, localUser: nil, fqan: nil, vo: nil, startTime: checkpoint.startTime,
+                    endTime: max(checkpoint.startTime, checkpoint.lastSeen), wallSeconds: Double(max(0, checkpoint.lastSeen - checkpoint.startTime)),
+                    cpuUserSeconds: checkpoint.cpuSeconds, cpuSystemSeconds: 0, cores: checkpoint.cores, nodeCount: 1,
+                    maxRSSKiB: checkpoint.maxRSSKiB, maxVMemKiB: nil, exitState: .lost, exitCode: nil, architecture: architecture,
+                    cpuModel: checkpoint.cpuModel, gpuModel: nil, gpuSeconds: nil, stagedIn: nil, stagedOut: nil, instanceType: nil)
+                let problem = await BlockingThread.run { () -> String? in
+                    do { _ = try ledger.record(facts); return nil } catch { return "\(error)" }
+                }
+                if let problem { logger.warning("lost job not accounted", metadata: ["job.id": "\(checkpoint.pandaID)", "problem": "\(problem)"]) }
+            }
+            JobRunner.remove(directory)
+        }
+    }
+
     /// What accounting needs of a job that ran here.
     static func facts(_ job: JobDescription, _ result: JobRunner.Result, context: UpdateContext, queue: String) -> JobAccountingFacts {
         let exit = result.payload?.exit

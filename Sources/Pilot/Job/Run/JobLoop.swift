@@ -34,6 +34,7 @@ struct JobLoop: Sendable {
         var done = 0
         var emptyPolls = 0
         var jobFileTaken = false
+        await recoverLostJobs()
         while true {
             if let signal = termination?.received { return (.terminated(signal), done) }
             if settings.maxJobs > 0 && done >= settings.maxJobs { return (.maxJobs(done), done) }

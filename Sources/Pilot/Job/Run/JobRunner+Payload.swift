@@ -15,7 +15,7 @@ extension JobRunner {
         var failure: StepFailure?
     }
 
-    func runPayload(_ job: JobDescription, in directory: String, logger: Logger, progress: inout JobProgress) async throws(StepFailure) -> PayloadEnd {
+    func runPayload(_ job: JobDescription, in directory: String, started: Date, logger: Logger, progress: inout JobProgress) async throws(StepFailure) -> PayloadEnd {
         let builder = PayloadSpecBuilder(cvmfsRoot: configuration.cvmfsRoot, defaultImage: settings.payloadImage)
         let spec: ContainerSpec
         do { spec = try builder.spec(for: job, jobDirectory: directory) } catch {
@@ -43,7 +43,7 @@ extension JobRunner {
         let killedBy = KillRecord()
         let monitor = JobMonitor(
             configuration: monitorConfiguration, limits: limits(for: job, directory: directory),
-            probes: .live(rootPID: running.process.pid, cgroup: running.cgroup, ignoredNames: ["payload.stdout", "payload.stderr"]),
+            probes: .live(rootPID: running.process.pid, cgroup: running.cgroup, ignoredNames: [JobCheckpoint.fileName]),
             logger: logger, kill: { verdict in
                 logger.warning("stopping the payload", metadata: ["reason": "\(verdict.diagnostic)"])
                 running.stopper.terminate()
@@ -51,7 +51,8 @@ extension JobRunner {
         let snapshot = progress
         let (outcome, report) = await withTaskGroup(of: Void.self, returning: (ExecOutcome, MonitorReport).self) { group in
             group.addTask {
-                await heartbeats(job, monitor: monitor, progress: snapshot, running: running, killedBy: killedBy, logger: logger)
+                await heartbeats(job, monitor: monitor, progress: snapshot, running: running, killedBy: killedBy,
+                                 directory: directory, started: started, logger: logger)
             }
             let watched = await monitor.watch { await running.finish() }
             group.cancelAll()
@@ -79,10 +80,11 @@ extension JobRunner {
     /// `running` updates every `run.heartbeat` seconds until cancelled; `tobekilled` and
     /// `softkill` in a reply stop the payload.
     private func heartbeats(_ job: JobDescription, monitor: JobMonitor, progress: JobProgress, running: RunningPayload,
-                            killedBy: KillRecord, logger: Logger) async {
+                            killedBy: KillRecord, directory: String, started: Date, logger: Logger) async {
         while !Task.isCancelled {
             do { try await Task.sleep(for: .milliseconds(Int64(settings.heartbeat * 1000))) } catch { return }
             let current = Self.progress(progress, summary: monitor.summary, exit: nil)
+            checkpoint(job, progress: current, started: started).save(in: directory)
             guard let reply = await reporter.send(.running(job, context: context, progress: current)) else { continue }
             if reply.mustKill || reply.softKill {
                 let failure = StepFailure(code: .pandaKill, diagnostic: "killed by the server (\(reply.mustKill ? "tobekilled" : "softkill"))")

@@ -59,11 +59,12 @@ struct JobRunner: Sendable {
                 throw StepFailure(code: .pandaKill, diagnostic: "killed by the server before the payload started")
             }
             try makeDirectory(directory)
+            checkpoint(job, progress: JobProgress(), started: started).save(in: directory)
             let stageInStart = ContinuousClock.now
             result.stagedInBytes = try await stageIn(job, into: directory, logger: log)
             timing.stageIn = Self.seconds(since: stageInStart)
             let payloadStart = ContinuousClock.now
-            let payload = try await runPayload(job, in: directory, logger: log, progress: &progress)
+            let payload = try await runPayload(job, in: directory, started: started, logger: log, progress: &progress)
             timing.payload = Self.seconds(since: payloadStart)
             result.payload = payload.outcome
             result.transExitCode = Int(payload.outcome.exit.exitCode)
@@ -119,6 +120,14 @@ struct JobRunner: Sendable {
         ])
         if !settings.keepWorkdirs { Self.remove(directory) }
         return result
+    }
+
+    /// The job's cost so far, for a lost-job record should this pilot die (`JobCheckpoint`).
+    func checkpoint(_ job: JobDescription, progress: JobProgress, started: Date) -> JobCheckpoint {
+        JobCheckpoint(pandaID: job.pandaID, queue: configuration.panda.queue ?? "local", site: context.site.isEmpty ? nil : context.site,
+                      node: context.node, cores: max(1, job.coreCount), startTime: Int64(started.timeIntervalSince1970),
+                      lastSeen: Int64(Date().timeIntervalSince1970), cpuSeconds: Double(progress.cpuSeconds ?? 0),
+                      maxRSSKiB: progress.memory?.maxRSS.map(Int64.init), cpuModel: context.cpu?.model)
     }
 
     private func makeDirectory(_ path: String) throws(StepFailure) {
