@@ -201,6 +201,12 @@ struct RunCommandTests {
         #expect(try run.server.requests(to: "acquire_jobs").isEmpty)
         let attributes = try String(contentsOfFile: run.work + "/worker_attributes.json", encoding: .utf8)
         #expect(attributes.contains("finished"), "\(attributes)")
+        // What was staged out, as Harvester reads it: the output with the adler32 of the stored object.
+        let stageOut = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: run.work + "/event_status.dump.json"))) as? [String: Any])
+        let files = try #require(stageOut["\(run.pandaID)"] as? [[String: Any]])
+        let out = try #require(files.first { ($0["path"] as? String)?.hasSuffix("/out.dat") == true }, "\(files)")
+        #expect(out["chksum"] as? String == adler32(try #require(run.storage.uploadedFile("out-\(run.pandaID).dat"))))
+        #expect(files.contains { $0["type"] as? String == "log" })
         // The dirq queue holds exactly one job record, for this PandaID.
         let elements = (FileManager.default.enumerator(atPath: queue)?.allObjects as? [String] ?? []).filter { $0.count > 14 && !$0.hasSuffix(".tmp") && $0.contains("/") }
         #expect(elements.count == 1, "\(elements)")

@@ -95,14 +95,14 @@ struct JobRunner: Sendable {
             let staged = try await stageOutLog(job, from: directory, logger: log)
             outputs.entries += staged.entries
             result.stagedOutBytes += staged.bytes
-        } catch let failure as StepFailure {
-            log.warning("log archive not staged out", metadata: ["error": "\(failure.diagnostic)"])
+        } catch {
+            log.warning("log archive not staged out", metadata: ["error": "\(error.diagnostic)"])
             if result.state == .finished {
                 result.state = .failed
-                result.pilotError = failure.code
-                result.diagnostic = failure.diagnostic
+                result.pilotError = error.code
+                result.diagnostic = error.diagnostic
             }
-        } catch {}
+        }
         result.endTime = Date()
         var end = JobEnd(endTime: result.endTime)
         end.timing = timing
@@ -114,12 +114,30 @@ struct JobRunner: Sendable {
             ? .finished(job, context: context, progress: progress, end: end)
             : .failed(job, context: context, progress: progress, end: end)
         result.finalUpdateDelivered = await reporter.sendFinal(update)
+        publishForHarvester(job, outputs: outputs, directory: directory)
         log.info("job ended", metadata: [
             "state": "\(result.state.rawValue)", "pilot_error": "\(result.pilotError.map { String($0.rawValue) } ?? "none")",
             "diag": "\(result.diagnostic ?? "")", "exit_code": "\(result.transExitCode.map(String.init) ?? "none")",
         ])
         if !settings.keepWorkdirs { Self.remove(directory) }
         return result
+    }
+
+    /// Harvester (PUSH) reads what was staged out and the payload's job report from the worker's
+    /// directory, as pilot3 leaves them there.
+    private func publishForHarvester(_ job: JobDescription, outputs: OutputFileReport, directory: String) {
+        guard let harvester = reporter.harvester else { return }
+        let kinds = Dictionary((job.outputs + (job.log.map { [$0] } ?? [])).map { ($0.lfn, $0.kind) }, uniquingKeysWith: { first, _ in first })
+        let files = outputs.entries.map { entry in
+            StagedOutFile(kind: kinds[entry.lfn] ?? .output, path: directory + "/" + entry.lfn, guid: entry.guid,
+                          size: entry.size, adler32: entry.adler32)
+        }
+        do {
+            try harvester.publishStageOut(pandaID: job.pandaID, files: files)
+            if let report = try FileReader.readIfPresent(directory + "/jobReport.json") { try harvester.publishJobReport(report) }
+        } catch {
+            logger.warning("cannot write Harvester's stage-out and job report files", metadata: ["job.id": "\(job.pandaID)", "error": "\(error)"])
+        }
     }
 
     /// The job's cost so far, for a lost-job record should this pilot die (`JobCheckpoint`).
