@@ -14,6 +14,18 @@ struct PayloadSpecBuilderTests {
         #expect(builder.repository(of: "/cvmfsx/other") == nil)
     }
 
+    @Test("a job needs its image's repository and, for an ATLAS release, atlas.cern.ch")
+    func jobRepositories() throws {
+        let builder = PayloadSpecBuilder(cvmfsRoot: "/cvmfs", defaultImage: nil)
+        var fields: [String: JSONValue] = ["PandaID": .int(1), "transformation": .string("sh"), "jobPars": .string("-c true")]
+        fields["swRelease"] = .string("Atlas-22.0.109")
+        let atlas = try JobDescription(fields: JobFields(fields))
+        #expect(builder.repositories(for: atlas, image: "/cvmfs/unpacked.cern.ch/registry.hub.docker.com/atlas/athena:22") == ["unpacked.cern.ch", "atlas.cern.ch"])
+        #expect(builder.repositories(for: atlas, image: "/images/el9") == ["atlas.cern.ch"])
+        fields["swRelease"] = nil
+        #expect(builder.repositories(for: try JobDescription(fields: JobFields(fields)), image: "/images/el9") == [])
+    }
+
     @Test("a job without an image and no default is refused with the reason")
     func noImage() throws {
         var fields: [String: JSONValue] = ["PandaID": .int(1), "transformation": .string("sh"), "jobPars": .string("-c true")]

@@ -21,7 +21,8 @@ extension JobRunner {
         do { spec = try builder.spec(for: job, jobDirectory: directory) } catch {
             throw StepFailure(code: .imageNotFound, diagnostic: error.description)
         }
-        if let name = builder.repository(of: spec.rootfs), let repository = try? CVMFSRepository(name: name) {
+        for name in builder.repositories(for: job, image: spec.rootfs) {
+            guard let repository = try? CVMFSRepository(name: name) else { continue }
             try await checkRepository(repository, logger: logger)
         }
         let out = open(directory + "/payload.stdout", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -100,12 +101,12 @@ extension JobRunner {
         }
     }
 
-    /// The job's image lives on CVMFS: that repository must answer before the payload starts.
+    /// A repository the job needs (its image's, its release's) must answer before the payload starts.
     private func checkRepository(_ repository: CVMFSRepository, logger: Logger) async throws(StepFailure) {
         let probe = CVMFSProbe(cvmfsRoot: configuration.cvmfsRoot, observer: "/proc/self/exe",
                                timeout: .milliseconds(Int64(configuration.cvmfsTimeout * 1000)), maxAge: configuration.cvmfsMaxAge, logger: logger)
         guard let report = await probe.probe([repository]).first, report.status == .unavailable else { return }
-        throw StepFailure(code: .imageNotFound, diagnostic: "CVMFS repository \(repository.name) holding the image is unavailable: \(report.reason ?? "no reason")")
+        throw StepFailure(code: .imageNotFound, diagnostic: "CVMFS repository \(repository.name) the job needs is unavailable: \(report.reason ?? "no reason")")
     }
 
     private var monitorConfiguration: MonitorConfiguration {

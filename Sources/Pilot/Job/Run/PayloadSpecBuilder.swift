@@ -59,6 +59,15 @@ struct PayloadSpecBuilder: Sendable {
         return unpacked
     }
 
+    /// The CVMFS repositories a job needs: the one its image lives in, and the one its release
+    /// comes from (ATLAS releases, `swRelease` `Atlas-…`, live on atlas.cern.ch).
+    func repositories(for job: JobDescription, image: String) -> [String] {
+        var names: [String] = []
+        if let name = repository(of: image) { names.append(name) }
+        if let release = job.swRelease, release.hasPrefix("Atlas"), !names.contains("atlas.cern.ch") { names.append("atlas.cern.ch") }
+        return names
+    }
+
     /// The CVMFS repository an image lives in (`/cvmfs/unpacked.cern.ch/...` -> `unpacked.cern.ch`),
     /// which must be healthy before the payload starts; nil for an image elsewhere.
     func repository(of image: String) -> String? {
