@@ -12,7 +12,7 @@ enum FileKind: Equatable {
 
 /// The few file-system operations the image code needs, none of which follows a symlink inside
 /// the tree it works on. Each failure becomes an `ImageError.systemCall` naming the call and path.
-enum FileTree {
+public enum FileTree {
     /// What is at `path`, without following a final symlink.
     static func kind(_ path: String) throws(ImageError) -> FileKind {
         var info = stat()
@@ -37,7 +37,7 @@ enum FileTree {
 
     /// Removes `path` and, for a directory, everything under it. Symlinks are removed, never
     /// followed; directories are opened with O_NOFOLLOW relative to their parent's descriptor.
-    static func removeTree(_ path: String) throws(ImageError) {
+    public static func removeTree(_ path: String) throws(ImageError) {
         switch try kind(path) {
         case .missing:
             return

@@ -23,7 +23,7 @@ public struct HostFileSystem: Sendable, Equatable {
     }
 
     /// True when something (following symlinks) is at `absolute`.
-    func exists(_ absolute: String) -> Bool {
+    public func exists(_ absolute: String) -> Bool {
         var info = stat()
         return stat(path(absolute), &info) == 0
     }

@@ -53,14 +53,11 @@ struct LogArchive {
 
     private func add(relative: String, writer: LogArchiveWriter, summary: inout Summary) throws(LogArchiveError) {
         let path = relative.isEmpty ? directory : directory + "/" + relative
-        guard let dir = opendir(path) else { throw .system(call: "opendir", path: path, errno: errno) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { names.append(name) }
+        let names: [String]
+        do { names = try FileReader.directoryEntries(path) ?? [] } catch {
+            throw .system(call: error.call, path: error.path, errno: error.errno)
         }
-        closedir(dir)
-        for name in names.sorted() {
+        for name in names {
             let child = relative.isEmpty ? name : relative + "/" + name
             if excluded.contains(child) { continue }
             var info = stat()

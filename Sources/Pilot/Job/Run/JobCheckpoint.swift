@@ -35,17 +35,14 @@ struct JobCheckpoint: Codable, Sendable, Equatable {
 
     /// Job directories a dead pilot left under `workdir`, with their checkpoints.
     static func leftovers(in workdir: String) -> [(directory: String, checkpoint: JobCheckpoint)] {
-        guard let dir = opendir(workdir) else { return [] }
         var found: [(String, JobCheckpoint)] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        for name in (try? FileReader.directoryEntries(workdir)) ?? [] {
             guard name.hasPrefix("PandaJob_") else { continue }
             let path = workdir + "/" + name
             guard let text = try? FileReader.readIfPresent(path + "/" + fileName),
                   let checkpoint = try? JSONDecoder().decode(JobCheckpoint.self, from: Data(text.utf8)) else { continue }
             found.append((path, checkpoint))
         }
-        closedir(dir)
         return found.sorted { $0.1.pandaID < $1.1.pandaID }
     }
 }

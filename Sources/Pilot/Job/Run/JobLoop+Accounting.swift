@@ -27,31 +27,25 @@ extension JobLoop {
             logger.warning("a previous pilot died during a job; accounting it as lost", metadata: [
                 "job.id": "\(checkpoint.pandaID)", "last_seen": "\(checkpoint.lastSeen)"])
             if let ledger {
-                var machine = utsname()
-                _ = uname(&machine)
-                let architecture = withUnsafeBytes(of: &machine.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
                 let facts = JobAccountingFacts(
                     pandaID: String(checkpoint.pandaID), queue: checkpoint.queue, site: checkpoint.site, nodeName: checkpoint.node,
                     userDN: nil, localUser: nil, fqan: nil, vo: nil, startTime: checkpoint.startTime,
                     endTime: max(checkpoint.startTime, checkpoint.lastSeen), wallSeconds: Double(max(0, checkpoint.lastSeen - checkpoint.startTime)),
                     cpuUserSeconds: checkpoint.cpuSeconds, cpuSystemSeconds: 0, cores: checkpoint.cores, nodeCount: 1,
-                    maxRSSKiB: checkpoint.maxRSSKiB, maxVMemKiB: nil, exitState: .lost, exitCode: nil, architecture: architecture,
+                    maxRSSKiB: checkpoint.maxRSSKiB, maxVMemKiB: nil, exitState: .lost, exitCode: nil, architecture: SeccompHost.current.machine,
                     cpuModel: checkpoint.cpuModel, gpuModel: nil, gpuSeconds: nil, stagedIn: nil, stagedOut: nil, instanceType: nil)
                 let problem = await BlockingThread.run { () -> String? in
                     do { _ = try ledger.record(facts); return nil } catch { return "\(error)" }
                 }
                 if let problem { logger.warning("lost job not accounted", metadata: ["job.id": "\(checkpoint.pandaID)", "problem": "\(problem)"]) }
             }
-            JobRunner.remove(directory)
+            try? FileTree.removeTree(directory)
         }
     }
 
     /// What accounting needs of a job that ran here.
     static func facts(_ job: JobDescription, _ result: JobRunner.Result, context: UpdateContext, queue: String) -> JobAccountingFacts {
         let exit = result.payload?.exit
-        var machine = utsname()
-        _ = uname(&machine)
-        let architecture = withUnsafeBytes(of: &machine.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         let state: JobExitState = switch result.state {
         case .finished: .finished
         default:
@@ -67,7 +61,7 @@ extension JobLoop {
             wallSeconds: result.endTime.timeIntervalSince(result.startTime),
             cpuUserSeconds: exit?.userCPUSeconds ?? 0, cpuSystemSeconds: exit?.systemCPUSeconds ?? 0, cores: max(1, job.coreCount),
             nodeCount: 1, maxRSSKiB: exit.map { Int64($0.maxRSSKilobytes) }, maxVMemKiB: nil, exitState: state,
-            exitCode: exit.map { $0.exitCode }, architecture: architecture, cpuModel: context.cpu?.model,
+            exitCode: exit.map { $0.exitCode }, architecture: SeccompHost.current.machine, cpuModel: context.cpu?.model,
             gpuModel: context.gpu?.model, gpuSeconds: nil,
             stagedIn: result.stagedInBytes > 0 ? ["signed-url": result.stagedInBytes] : nil,
             stagedOut: result.stagedOutBytes > 0 ? ["signed-url": result.stagedOutBytes] : nil, instanceType: nil)

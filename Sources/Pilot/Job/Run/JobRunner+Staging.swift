@@ -47,7 +47,7 @@ extension JobRunner {
         var staged = Staged()
         for output in job.outputs where output.kind == .output {
             let path = directory + "/" + output.lfn
-            guard FileSystem.exists(path) else {
+            guard HostFileSystem(root: "/").exists(path) else {
                 if job.allowNoOutput.contains(output.lfn) { continue }
                 throw StepFailure(code: .missingOutputFile, diagnostic: "output \(output.lfn) was not produced")
             }
@@ -58,7 +58,7 @@ extension JobRunner {
 
     /// Archives the job directory's logs and uploads the archive as the job's `logFile`.
     func stageOutLog(_ job: JobDescription, from directory: String, logger: Logger) async throws(StepFailure) -> Staged {
-        guard let log = job.log, FileSystem.exists(directory) else { return Staged() }
+        guard let log = job.log, HostFileSystem(root: "/").exists(directory) else { return Staged() }
         let archive = LogArchive(directory: directory, prefix: "tarball_PandaJob_\(job.pandaID)_\(context.site.isEmpty ? "local" : context.site)",
                                  excluded: Set(job.inputs.map(\.lfn) + job.outputs.map(\.lfn)))
         do { _ = try archive.write(to: directory + "/" + log.lfn) } catch {
@@ -97,13 +97,5 @@ extension JobRunner {
         case .diskFull: .noLocalSpace
         default: .stageInFailed
         }
-    }
-}
-
-/// The one file-system question the stagers ask.
-enum FileSystem {
-    static func exists(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0
     }
 }

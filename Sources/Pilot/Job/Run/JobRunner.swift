@@ -119,7 +119,7 @@ struct JobRunner: Sendable {
             "state": "\(result.state.rawValue)", "pilot_error": "\(result.pilotError.map { String($0.rawValue) } ?? "none")",
             "diag": "\(result.diagnostic ?? "")", "exit_code": "\(result.transExitCode.map(String.init) ?? "none")",
         ])
-        if !settings.keepWorkdirs { Self.remove(directory) }
+        if !settings.keepWorkdirs { try? FileTree.removeTree(directory) }
         return result
     }
 
@@ -157,22 +157,5 @@ struct JobRunner: Sendable {
     static func seconds(since start: ContinuousClock.Instant) -> Int {
         let elapsed = ContinuousClock.now - start
         return Int(elapsed.components.seconds)
-    }
-
-    /// Removes a job directory and everything in it.
-    static func remove(_ path: String) {
-        guard let dir = opendir(path) else { unlink(path); return }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        closedir(dir)
-        for name in names {
-            var info = stat()
-            let child = path + "/" + name
-            if lstat(child, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR { remove(child) } else { unlink(child) }
-        }
-        rmdir(path)
     }
 }
