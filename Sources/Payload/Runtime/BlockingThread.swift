@@ -8,21 +8,26 @@ public enum BlockingThread {
     /// Calls `body` on a new thread and returns its value.
     public static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
-            let job = Job { continuation.resume(returning: body()) }
-            let box = Unmanaged.passRetained(job)
-            var attributes = pthread_attr_t()
-            pthread_attr_init(&attributes)
-            pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-            var thread = pthread_t()
-            let created = pthread_create(&thread, &attributes, { raw in
-                Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue().body()
-                return nil
-            }, box.toOpaque())
-            pthread_attr_destroy(&attributes)
-            if created != 0 {
-                // No thread to be had: block this one rather than never answer.
-                box.takeRetainedValue().body()
-            }
+            spawn { continuation.resume(returning: body()) }
+        }
+    }
+
+    /// Calls `body` on a new detached thread and returns at once (for work a caller may abandon:
+    /// a transfer cut short by the pilot's stop budget ends with the process).
+    public static func spawn(_ body: @escaping @Sendable () -> Void) {
+        let box = Unmanaged.passRetained(Job(body))
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        var thread = pthread_t()
+        let created = pthread_create(&thread, &attributes, { raw in
+            Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue().body()
+            return nil
+        }, box.toOpaque())
+        pthread_attr_destroy(&attributes)
+        if created != 0 {
+            // No thread to be had: block this one rather than never answer.
+            box.takeRetainedValue().body()
         }
     }
 

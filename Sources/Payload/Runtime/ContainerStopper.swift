@@ -59,8 +59,9 @@ public final class ContainerStopper: Sendable {
     /// Whether the wall-time limit fired.
     public var timedOut: Bool { state.withLock { $0.timedOut } }
 
-    /// Sends `signal` to the payload and, the first time, SIGKILLs the container after the grace period.
-    public func terminate(with signal: Int32 = SIGTERM) {
+    /// Sends `signal` to the payload and, the first time, SIGKILLs the container after the grace
+    /// period (`grace` when given: a pilot that must be gone soon cannot wait the configured one).
+    public func terminate(with signal: Int32 = SIGTERM, grace override: Double? = nil) {
         process.markKilledByPilot()
         process.signal(signal)
         let first = state.withLock { state -> Bool in
@@ -69,7 +70,7 @@ public final class ContainerStopper: Sendable {
         }
         guard first else { return }
         let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.schedule(deadline: .now() + grace)
+        timer.schedule(deadline: .now() + min(grace, override ?? grace))
         timer.setEventHandler { [process] in process.signal(SIGKILL) }
         timer.resume()
         let handle = SourceHandle(source: timer)

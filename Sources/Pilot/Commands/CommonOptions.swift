@@ -70,7 +70,7 @@ struct CommandContext: Sendable {
         } catch {
             throw fail(error)
         }
-        PilotLogging.bootstrap(level: configuration.logLevel, format: configuration.logFormat)
+        PilotLogging.bootstrap(level: configuration.logLevel, format: configuration.logFormat, identity: PilotLogging.identity(environment))
         return CommandContext(configuration: configuration, environment: environment, logger: Logger(label: label))
     }
 

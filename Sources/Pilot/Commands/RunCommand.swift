@@ -14,9 +14,10 @@ struct RunCommand: AsyncParsableCommand {
             Every option is also a configuration key (file `panda`/`run`/`accounting` objects, PILOT_PANDA_*, \
             PILOT_RUN_*, PILOT_ACCOUNTING_* variables); a Harvester pod needs none. Exit codes: 0 no more \
             jobs (or --max-jobs, or the lifetime, reached), 69 the server refused or cannot be used, or a \
-            CVMFS repository the queue needs is unavailable, 78 no server and no job file, or bad \
-            configuration, 125 no container runtime works on this node, 128+N stopped by signal N \
-            (SIGTERM: 143) after its job was stopped, reported and accounted.
+            CVMFS repository the queue needs is unavailable, 75 stopped by a preemption notice \
+            (run.notice_file, run.notice_url), 78 no server and no job file, or bad configuration, 125 no \
+            container runtime works on this node, 128+N stopped by signal N (SIGTERM: 143); a stopped \
+            pilot stops its job, stages out, reports and accounts it within run.stop_budget (30 s).
             """
     )
 
@@ -82,14 +83,24 @@ struct RunCommand: AsyncParsableCommand {
         let client = settings.run.jobFile == nil ? PandaClient.make(settings: settings.panda, environment: context.environment, logger: context.logger) : nil
         let harvester = settings.panda.submitMode == .push ? HarvesterWorkerDirectory(settings.workdir) : nil
         let reporter = JobReporter(client: client, harvester: harvester, logger: context.logger)
-        let termination = TerminationSignal()
+        let termination = TerminationSignal(budget: StopBudget(seconds: settings.run.stopBudget))
         termination.install()
         let loop = JobLoop(configuration: settings, environment: context.environment, logger: context.logger, reporter: reporter,
                            context: settings.panda.updateContext(cpu: cpu), ledger: ledger, termination: termination)
-        let (ending, jobs) = await loop.run()
+        let notice = PreemptionNotice(settings: settings.run)
+        let (ending, jobs) = await withTaskGroup(of: Void.self, returning: (JobLoop.Ending, Int).self) { group in
+            if let notice { group.addTask { await notice.watch(stopping: termination, logger: context.logger) } }
+            let outcome = await loop.run()
+            group.cancelAll()
+            return outcome
+        }
         context.logger.info("pilot ends", metadata: ["jobs": "\(jobs)", "reason": "\(ending)"])
-        if case let .serverRefused(message) = ending { throw CommandContext.fail(RunError.serverRefused(message)) }
-        if case let .terminated(signal) = ending { throw ExitCode(128 + signal) }
+        switch ending {
+        case let .serverRefused(message): throw CommandContext.fail(RunError.serverRefused(message))
+        case let .terminated(.signal(number)): throw ExitCode(128 + number)
+        case .terminated(.notice): throw ExitCode(PilotExitCode.degraded.rawValue)
+        default: return
+        }
     }
 
     /// Before any job: the node (its CPU identity goes into every update), a container runtime

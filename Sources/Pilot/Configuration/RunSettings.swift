@@ -27,11 +27,27 @@ struct RunSettings: Codable, Sendable, Equatable {
     var monitorInterval: Double?
     /// Seconds without a modified file in the work dir after which a job counts as looping.
     var loopingTimeout: Double?
+    /// Seconds from a stop (SIGTERM, a preemption notice) to the pilot's exit: payload stopped,
+    /// outputs and log staged out, final update, record. Kubernetes' default grace period.
+    var stopBudget: Double = 30
+    /// Seconds of lifetime (after the stop budget) a job needs at least; with less, none is asked for.
+    var minJobTime: Double = 0
+    /// A file whose appearance is the cloud's preemption notice (the node goes in seconds).
+    var noticeFile: String?
+    /// A metadata URL announcing preemption (answers 200 with a body other than empty, `FALSE`
+    /// or no events; e.g. AWS `…/spot/instance-action`, GCE `…/instance/preempted`).
+    var noticeURL: String?
+    /// A header line the metadata server wants (`Metadata-Flavor: Google`).
+    var noticeHeader: String?
+    /// Seconds between two looks for a notice.
+    var noticeInterval: Double = 5
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case heartbeat, maxJobs = "max_jobs", emptyPolls = "empty_polls", pollInterval = "poll_interval"
         case lifetime, jobFile = "job_file", payloadImage = "payload_image", imageCache = "image_cache"
         case grace, keepWorkdirs = "keep_workdirs", monitorInterval = "monitor_interval", loopingTimeout = "looping_timeout"
+        case stopBudget = "stop_budget", minJobTime = "min_job_time", noticeFile = "notice_file", noticeURL = "notice_url"
+        case noticeHeader = "notice_header", noticeInterval = "notice_interval"
     }
 
     /// Ranges every value must be in.
@@ -47,6 +63,10 @@ struct RunSettings: Codable, Sendable, Equatable {
         try check(grace >= 0, .grace, "must not be negative")
         try check((monitorInterval ?? 1) > 0, .monitorInterval, "must be positive")
         try check((loopingTimeout ?? 1) > 0, .loopingTimeout, "must be positive")
+        try check(stopBudget >= 1, .stopBudget, "must be at least 1 second")
+        try check(minJobTime >= 0, .minJobTime, "must not be negative")
+        try check(noticeInterval >= 0.1, .noticeInterval, "must be at least 0.1 seconds")
+        try check(noticeURL.map { $0.hasPrefix("http://") || $0.hasPrefix("https://") } ?? true, .noticeURL, "must be an http:// or https:// URL")
     }
 }
 
@@ -64,6 +84,12 @@ struct RunSettingsLayer: Codable, Sendable, Equatable {
     var keepWorkdirs: Bool?
     var monitorInterval: Double?
     var loopingTimeout: Double?
+    var stopBudget: Double?
+    var minJobTime: Double?
+    var noticeFile: String?
+    var noticeURL: String?
+    var noticeHeader: String?
+    var noticeInterval: Double?
 
     typealias CodingKeys = RunSettings.CodingKeys
 
@@ -75,11 +101,14 @@ struct RunSettingsLayer: Codable, Sendable, Equatable {
         set(pollInterval, \.pollInterval); set(lifetime, \.lifetime); set(jobFile, \.jobFile)
         set(payloadImage, \.payloadImage); set(imageCache, \.imageCache); set(grace, \.grace)
         set(keepWorkdirs, \.keepWorkdirs); set(monitorInterval, \.monitorInterval); set(loopingTimeout, \.loopingTimeout)
+        set(stopBudget, \.stopBudget); set(minJobTime, \.minJobTime); set(noticeFile, \.noticeFile)
+        set(noticeURL, \.noticeURL); set(noticeHeader, \.noticeHeader); set(noticeInterval, \.noticeInterval)
     }
 
     /// `PILOT_RUN_HEARTBEAT`, `PILOT_RUN_MAX_JOBS`, … (the file keys in upper case); empty counts as unset.
     static func environment(_ environment: [String: String]) throws(ConfigurationError) -> RunSettingsLayer {
-        let numbers: Set<CodingKeys> = [.heartbeat, .maxJobs, .emptyPolls, .pollInterval, .lifetime, .grace, .monitorInterval, .loopingTimeout]
+        let numbers: Set<CodingKeys> = [.heartbeat, .maxJobs, .emptyPolls, .pollInterval, .lifetime, .grace, .monitorInterval, .loopingTimeout,
+                                        .stopBudget, .minJobTime, .noticeInterval]
         var members: [String] = []
         for key in CodingKeys.allCases {
             let variable = "PILOT_RUN_" + key.rawValue.uppercased()

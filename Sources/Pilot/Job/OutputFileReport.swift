@@ -8,7 +8,7 @@ import FoundationEssentials
 /// without size and checksum makes the Adder fail the job.
 struct OutputFileReport: Sendable, Equatable {
     /// One staged-out file.
-    struct Entry: Sendable, Equatable {
+    struct Entry: Codable, Sendable, Equatable {
         /// The logical file name (the key of the report).
         var lfn: String
         /// The GUID the pilot gave the file (the log's comes from the job description).

@@ -1,7 +1,7 @@
 /// The pilot error codes PanDA knows (pilot3 `pilot/common/errorcodes.py`; PANDA.md §8), sent
 /// as `pilot_error_code` with a failed job. The server and its monitoring read the number, so the
 /// values must not change.
-enum PilotErrorCode: Int, Sendable, Equatable, CaseIterable, CustomStringConvertible {
+enum PilotErrorCode: Int, Codable, Sendable, Equatable, CaseIterable, CustomStringConvertible {
     // General
     case generalError = 1008
     case queueData = 1116

@@ -33,6 +33,7 @@ struct PilotLogHandler: LogHandler {
     func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
+        if merged["job.id"] == nil, let pandaID = JobLogContext.pandaID { merged["job.id"] = "\(pandaID)" }
         let line = Self.format(
             level: event.level, message: "\(event.message)", metadata: merged, label: label,
             json: json, time: Date()
@@ -94,15 +95,36 @@ extension PilotLogHandler {
     }
 }
 
+/// The job a task works for: every line it logs carries `job.id`, so a cluster's log collector
+/// can follow one job across the pilot's parts.
+enum JobLogContext {
+    @TaskLocal static var pandaID: Int?
+}
+
 /// Sets swift-log up once per process.
 enum PilotLogging {
-    /// Installs `PilotLogHandler` as the process's log handler.
-    static func bootstrap(level: Logger.Level, format: LogFormat) {
+    /// Installs `PilotLogHandler` as the process's log handler; every line carries `identity`.
+    static func bootstrap(level: Logger.Level, format: LogFormat, identity: Logger.Metadata = [:]) {
         let json = switch format {
         case .json: true
         case .text: false
         case .auto: isatty(STDERR_FILENO) == 0
         }
-        LoggingSystem.bootstrap { label in PilotLogHandler(logLevel: level, label: label, json: json) }
+        LoggingSystem.bootstrap { label in PilotLogHandler(logLevel: level, metadata: identity, label: label, json: json) }
+    }
+
+    /// Who is logging, from the environment: the pod, its node and namespace (Kubernetes' downward
+    /// API: `PILOT_POD_NAME`, `PILOT_NODE_NAME`, `PILOT_POD_NAMESPACE`; else a pod's `HOSTNAME`
+    /// and Harvester's `PANDA_HOSTNAME`) and the Harvester worker.
+    static func identity(_ environment: [String: String]) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [:]
+        func set(_ key: String, _ names: [String]) {
+            if let value = names.lazy.compactMap({ environment[$0]?.trimmed }).first(where: { !$0.isEmpty }) { metadata[key] = "\(value)" }
+        }
+        set("pod", ["PILOT_POD_NAME"] + (environment["KUBERNETES_SERVICE_HOST"] != nil ? ["HOSTNAME"] : []))
+        set("node", ["PILOT_NODE_NAME", "PANDA_HOSTNAME"])
+        set("namespace", ["PILOT_POD_NAMESPACE"])
+        set("worker", ["HARVESTER_WORKER_ID", "workerID"])
+        return metadata
     }
 }

@@ -94,7 +94,7 @@ struct RunCommandTests {
         #expect(ledger.contains { $0.contains("pilot_terminated") && $0.contains("\(run.pandaID)") }, "\(ledger)")
     }
 
-    @Test("a pilot SIGKILLed mid-job: its container dies with it, and the next pilot accounts the job as lost, once")
+    @Test("a pilot SIGKILLed mid-job: its container dies with it, and the next pilot reports it failed (1200) and accounts it as lost, once")
     func lostJob() throws {
         let run = try RunHarness(script: "sleep 60")
         let ledger = run.work + "/ledger"
@@ -103,8 +103,8 @@ struct RunCommandTests {
         usleep(1_200_000)  // one more heartbeat: the checkpoint holds some run time
         kill(pilot.processIdentifier, SIGKILL)
         pilot.waitUntilExit()
-        #expect(FileManager.default.fileExists(atPath: run.work + "/PandaJob_\(run.pandaID)/.pilot-job.json"))
-        // The next pilot finds no job, but first accounts for the one its predecessor lost.
+        #expect(FileManager.default.fileExists(atPath: run.work + "/" + JobStateFile.fileName))
+        // The next pilot finds no job, but first reports and accounts for the one its predecessor lost.
         for _ in 0..<2 {
             let next = try run.run(["--accounting-dir", ledger])
             #expect(next.status == 0, "\(next.stderr)")
@@ -115,6 +115,9 @@ struct RunCommandTests {
         #expect(names == ["jobs/\(run.pandaID).json"], "\(names)")
         let entries = names.compactMap { try? String(contentsOfFile: ledger + "/" + $0, encoding: .utf8) }
         #expect(entries.first?.contains("\"lost\"") == true, "\(entries)")
+        let finals = try run.finalUpdates()
+        #expect(finals.count == 1 && finals.first?["pilot_error_code"] as? Int == 1200, "\(finals)")
+        #expect((finals.first?["cpu_consumption_time"] as? Int).map { $0 >= 0 } == true)
     }
 
     @Test("a looping job (no file modified) is killed with 1150")

@@ -23,8 +23,16 @@ struct JobLoop: Sendable {
         case lifetime
         /// Asking for a job failed in a way retrying does not fix (credentials, a refusal).
         case serverRefused(String)
-        /// The pilot received this signal (its current job was stopped, reported and accounted).
-        case terminated(Int32)
+        /// The pilot was stopped (a signal, a preemption notice); its current job was stopped,
+        /// staged out, reported and accounted within the stop budget.
+        case terminated(StopReason)
+        /// The lifetime left is too short for a job (`run.min_job_time`, the stop budget).
+        case lifetimeTooShort(String)
+    }
+
+    /// Where the state file of the job in progress is kept.
+    var store: JobStateStore {
+        JobStateStore(workdir: configuration.workdir, faultHook: .fromEnvironment(environment))
     }
 
     /// Runs jobs; returns why it stopped and how many ran.
@@ -34,12 +42,18 @@ struct JobLoop: Sendable {
         var done = 0
         var emptyPolls = 0
         var jobFileTaken = false
-        await recoverLostJobs()
+        await recoverUnfinishedJob()
         while true {
-            if let signal = termination?.received { return (.terminated(signal), done) }
+            if let reason = termination?.reason { return (.terminated(reason), done) }
             if settings.maxJobs > 0 && done >= settings.maxJobs { return (.maxJobs(done), done) }
             let left = secondsLeft(since: started)
             if let left, left <= 0 { return (.lifetime, done) }
+            if let left, left <= settings.minJobTime {
+                let why = "\(Int(left)) s of the pilot's lifetime left (after its \(Int(settings.stopBudget)) s stop budget), "
+                    + "less than the \(Int(settings.minJobTime)) s a job needs at least (run.min_job_time): no job asked for"
+                logger.info("lifetime too short for another job", metadata: ["why": "\(why)"])
+                return (.lifetimeTooShort(why), done)
+            }
             let asked = ContinuousClock.now
             let next: NextJob
             if let file = settings.jobFile {
@@ -65,11 +79,18 @@ struct JobLoop: Sendable {
             case let .job(job):
                 emptyPolls = 0
                 done += 1
+                let left = secondsLeft(since: started)
+                if let left, let needs = job.maxWalltimeSeconds, needs > 0, Double(needs) > left {
+                    await refuseForLifetime(job, needs: needs, left: left)
+                    continue
+                }
                 let runner = JobRunner(configuration: configuration, environment: environment, logger: logger,
-                                       reporter: reporter, context: context, pilotSecondsLeft: secondsLeft(since: started),
-                                       termination: termination)
-                let result = await runner.run(job, getJobSeconds: JobRunner.seconds(since: asked))
-                await account(job, result)
+                                       reporter: reporter, context: context, pilotSecondsLeft: left.map { $0 + settings.stopBudget },
+                                       termination: termination, store: store)
+                await JobLogContext.$pandaID.withValue(job.pandaID) {
+                    let recorder = await runner.run(job, getJobSeconds: JobRunner.seconds(since: asked))
+                    await close(job, recorder: recorder)
+                }
             }
         }
     }
@@ -81,11 +102,24 @@ struct JobLoop: Sendable {
         case refused(String)
     }
 
+    /// Seconds a job may still run: the lifetime left less the stop budget (the time to wind
+    /// down); nil when the lifetime is unlimited.
     private func secondsLeft(since start: ContinuousClock.Instant) -> Double? {
         let lifetime = configuration.run.lifetime
         guard lifetime > 0 else { return nil }
         let elapsed = ContinuousClock.now - start
-        return lifetime - (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return lifetime - configuration.run.stopBudget - (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+
+    /// A job longer than the pilot's lifetime left is not started: it fails at once (1213) so the
+    /// server can hand it to a pilot with time for it.
+    private func refuseForLifetime(_ job: JobDescription, needs: Int, left: Double) async {
+        let why = "not started: the job may run \(needs) s (maxWalltime), the pilot has \(Int(left)) s of its lifetime left"
+        logger.warning("job refused for lack of lifetime", metadata: ["job.id": "\(job.pandaID)", "why": "\(why)"])
+        var end = JobEnd(endTime: Date())
+        end.pilotError = .reachedMaxTime
+        end.pilotErrorDiag = why
+        _ = await reporter.sendFinal(.failed(job, context: context, progress: JobProgress(), end: end), stoppedBy: termination)
     }
 
     private func offer(_ offer: JobOffer?) -> NextJob {

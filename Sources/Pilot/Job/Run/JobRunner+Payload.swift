@@ -15,7 +15,8 @@ extension JobRunner {
         var failure: StepFailure?
     }
 
-    func runPayload(_ job: JobDescription, in directory: String, started: Date, logger: Logger, progress: inout JobProgress) async throws(StepFailure) -> PayloadEnd {
+    func runPayload(_ job: JobDescription, in directory: String, started: Date, logger: Logger, progress: inout JobProgress,
+                    recorder: JobStateRecorder) async throws(StepFailure) -> PayloadEnd {
         let builder = PayloadSpecBuilder(cvmfsRoot: configuration.cvmfsRoot, defaultImage: settings.payloadImage)
         let spec: ContainerSpec
         do { spec = try builder.spec(for: job, jobDirectory: directory) } catch {
@@ -36,6 +37,7 @@ extension JobRunner {
         do { running = try await runner.launch(spec, runtime: .auto, grace: settings.grace) } catch {
             throw StepFailure(code: Self.launchCode(error), diagnostic: error.description)
         }
+        recorder.advance(to: .payloadStarted)
         termination?.watch(running.stopper)
         defer { termination?.watch(nil) }
         let startTime = Date()
@@ -44,7 +46,7 @@ extension JobRunner {
         let killedBy = KillRecord()
         let monitor = JobMonitor(
             configuration: monitorConfiguration, limits: limits(for: job, directory: directory),
-            probes: .live(rootPID: running.process.pid, cgroup: running.cgroup, ignoredNames: [JobCheckpoint.fileName]),
+            probes: .live(rootPID: running.process.pid, cgroup: running.cgroup, ignoredNames: []),
             logger: logger, kill: { verdict in
                 logger.warning("stopping the payload", metadata: ["reason": "\(verdict.diagnostic)"])
                 running.stopper.terminate()
@@ -53,7 +55,7 @@ extension JobRunner {
         let (outcome, report) = await withTaskGroup(of: Void.self, returning: (ExecOutcome, MonitorReport).self) { group in
             group.addTask {
                 await heartbeats(job, monitor: monitor, progress: snapshot, running: running, killedBy: killedBy,
-                                 directory: directory, started: started, logger: logger)
+                                 recorder: recorder, started: started, logger: logger)
             }
             let watched = await monitor.watch { await running.finish() }
             group.cancelAll()
@@ -62,9 +64,9 @@ extension JobRunner {
         }
         progress = Self.progress(snapshot, summary: report.summary, exit: outcome.exit)
         if let kill = killedBy.state.withLock({ $0 }) { return PayloadEnd(outcome: outcome, failure: kill) }
-        if let signal = termination?.received {
+        if let reason = termination?.reason {
             return PayloadEnd(outcome: outcome, failure: StepFailure(
-                code: .forSignal(signal), diagnostic: "the pilot received signal \(signal) (pod eviction?) and stopped the payload"))
+                code: reason.errorCode, diagnostic: "the pilot received \(reason) and stopped the payload"))
         }
         if let verdict = report.verdict {
             return PayloadEnd(outcome: outcome, failure: StepFailure(code: PilotErrorCode(rawValue: verdict.errorCode.rawValue) ?? .generalError, diagnostic: verdict.diagnostic))
@@ -81,11 +83,12 @@ extension JobRunner {
     /// `running` updates every `run.heartbeat` seconds until cancelled; `tobekilled` and
     /// `softkill` in a reply stop the payload.
     private func heartbeats(_ job: JobDescription, monitor: JobMonitor, progress: JobProgress, running: RunningPayload,
-                            killedBy: KillRecord, directory: String, started: Date, logger: Logger) async {
+                            killedBy: KillRecord, recorder: JobStateRecorder, started: Date, logger: Logger) async {
         while !Task.isCancelled {
             do { try await Task.sleep(for: .milliseconds(Int64(settings.heartbeat * 1000))) } catch { return }
             let current = Self.progress(progress, summary: monitor.summary, exit: nil)
-            checkpoint(job, progress: current, started: started).save(in: directory)
+            let cost = checkpoint(job, progress: current, started: started)
+            recorder.update { $0.checkpoint = cost }
             guard let reply = await reporter.send(.running(job, context: context, progress: current)) else { continue }
             if reply.mustKill || reply.softKill {
                 let failure = StepFailure(code: .pandaKill, diagnostic: "killed by the server (\(reply.mustKill ? "tobekilled" : "softkill"))")
@@ -117,7 +120,7 @@ extension JobRunner {
 
     private func limits(for job: JobDescription, directory: String) -> JobLimits {
         JobLimits(workDirectory: directory, minRamCountMB: job.minRamCountMB ?? 0, maxWalltime: job.maxWalltimeSeconds ?? 0,
-                  maxDiskCountMB: job.maxDiskCountMB ?? 0, pilotSecondsLeft: pilotSecondsLeft, loopingCheck: job.loopingCheck,
+                  maxDiskCountMB: job.maxDiskCountMB ?? 0, pilotSecondsLeft: pilotSecondsLeft.map { $0 - settings.stopBudget }, loopingCheck: job.loopingCheck,
                   outputFiles: job.outputs.filter { $0.kind == .output }.map(\.lfn), allowedMissingOutputs: job.allowNoOutput)
     }
 

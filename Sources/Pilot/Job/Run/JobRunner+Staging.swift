@@ -5,14 +5,9 @@ import FoundationEssentials
 import Logging
 import Payload
 
-/// Stage-in and stage-out over the job's signed URLs (`signedURLsIn`, `signedURLsOut`).
+/// Stage-in and stage-out over the job's signed URLs (`signedURLsIn`, `signedURLsOut`). A
+/// transfer is abandoned when the pilot stops (stage-in at once, stage-out at its step's deadline).
 extension JobRunner {
-    /// Outputs staged: the file report entries and the bytes sent.
-    struct Staged: Sendable {
-        var entries: [OutputFileReport.Entry] = []
-        var bytes: Int64 = 0
-    }
-
     /// Downloads every input into the job directory, checked against the catalogue's checksum
     /// and size; the bytes received.
     func stageIn(_ job: JobDescription, into directory: String, logger: Logger) async throws(StepFailure) -> Int64 {
@@ -23,7 +18,7 @@ extension JobRunner {
                 throw StepFailure(code: .stageInFailed, diagnostic: "no signed URL for input \(input.lfn) (signedURLsIn)")
             }
             let destination = directory + "/" + input.lfn
-            let outcome = await BlockingThread.run { () -> Swift.Result<DownloadSummary, StagingError> in
+            let outcome = await termination.bounded(.stageIn) { () -> Swift.Result<DownloadSummary, StagingError> in
                 do throws(StagingError) {
                     return .success(try downloader.download(SignedURL(url), to: destination, checksum: input.checksum, size: input.size))
                 } catch {
@@ -31,6 +26,9 @@ extension JobRunner {
                 }
             }
             switch outcome {
+            case .none:
+                let reason = termination?.reason ?? .signal(SIGTERM)
+                throw StepFailure(code: reason.errorCode, diagnostic: "stage-in of \(input.lfn) abandoned: the pilot received \(reason)")
             case let .success(summary):
                 bytes += Int64(summary.bytes)
                 logger.info("input staged in", metadata: ["lfn": "\(input.lfn)", "bytes": "\(summary.bytes)", "checksum": "\(summary.checksum)"])
@@ -41,45 +39,50 @@ extension JobRunner {
         return bytes
     }
 
-    /// Uploads the outputs the payload wrote; an output it did not write fails the job unless
-    /// `allowNoOutput` names it.
-    func stageOutOutputs(_ job: JobDescription, from directory: String, logger: Logger) async throws(StepFailure) -> Staged {
-        var staged = Staged()
+    /// Uploads the outputs the payload wrote that the state file does not list as sent, each
+    /// recorded there once sent. When `required`, an output not written fails the job unless
+    /// `allowNoOutput` names it; otherwise (a stopped job) what exists is sent.
+    func stageOutOutputs(_ job: JobDescription, from directory: String, recorder: JobStateRecorder, required: Bool, logger: Logger) async throws(StepFailure) {
         for output in job.outputs where output.kind == .output {
+            if recorder.state.staged.contains(where: { $0.lfn == output.lfn }) { continue }
             let path = directory + "/" + output.lfn
             guard HostFileSystem(root: "/").exists(path) else {
-                if job.allowNoOutput.contains(output.lfn) { continue }
+                if job.allowNoOutput.contains(output.lfn) || !required { continue }
                 throw StepFailure(code: .missingOutputFile, diagnostic: "output \(output.lfn) was not produced")
             }
-            staged.entries.append(try await upload(path, output, logger: logger, bytes: &staged.bytes))
+            let entry = try await upload(path, output, step: .outputs, logger: logger)
+            recorder.update { $0.staged.append(entry) }
         }
-        return staged
     }
 
-    /// Archives the job directory's logs and uploads the archive as the job's `logFile`.
-    func stageOutLog(_ job: JobDescription, from directory: String, logger: Logger) async throws(StepFailure) -> Staged {
-        guard let log = job.log, HostFileSystem(root: "/").exists(directory) else { return Staged() }
+    /// Archives the job directory's logs and uploads the archive as the job's `logFile` (unless
+    /// the state file lists it as sent).
+    func stageOutLog(_ job: JobDescription, from directory: String, recorder: JobStateRecorder, logger: Logger) async throws(StepFailure) {
+        guard let log = job.log, HostFileSystem(root: "/").exists(directory),
+              !recorder.state.staged.contains(where: { $0.lfn == log.lfn }) else { return }
         let archive = LogArchive(directory: directory, prefix: "tarball_PandaJob_\(job.pandaID)_\(context.site.isEmpty ? "local" : context.site)",
                                  excluded: Set(job.inputs.map(\.lfn) + job.outputs.map(\.lfn)))
         do { _ = try archive.write(to: directory + "/" + log.lfn) } catch {
             throw StepFailure(code: .stageOutFailed, diagnostic: "\(error)")
         }
-        var staged = Staged()
-        staged.entries.append(try await upload(directory + "/" + log.lfn, log, logger: logger, bytes: &staged.bytes))
-        return staged
+        let entry = try await upload(directory + "/" + log.lfn, log, step: .log, logger: logger)
+        recorder.update { $0.staged.append(entry) }
     }
 
-    private func upload(_ path: String, _ file: JobOutputFile, logger: Logger, bytes: inout Int64) async throws(StepFailure) -> OutputFileReport.Entry {
+    private func upload(_ path: String, _ file: JobOutputFile, step: StopBudget.Step, logger: Logger) async throws(StepFailure) -> OutputFileReport.Entry {
         guard let url = file.signedURL, !url.isEmpty else {
             throw StepFailure(code: .stageOutFailed, diagnostic: "no signed URL for \(file.lfn) (signedURLsOut)")
         }
         let uploader = SignedURLUploader(settings: CurlSettings.fromEnvironment(environment, caFile: nil), logger: logger)
-        let outcome = await BlockingThread.run { () -> Swift.Result<UploadSummary, StagingError> in
+        let outcome = await termination.bounded(step) { () -> Swift.Result<UploadSummary, StagingError> in
             do throws(StagingError) { return .success(try uploader.upload(path, to: SignedURL(url))) } catch { return .failure(error) }
         }
         switch outcome {
+        case .none:
+            let reason = termination?.reason.map { "it received \($0)" } ?? "it is stopping"
+            throw StepFailure(code: termination?.reason?.errorCode ?? .stageOutTimeout,
+                              diagnostic: "stage-out of \(file.lfn) abandoned at its deadline in the pilot's \(Int(settings.stopBudget)) s stop budget: \(reason)")
         case let .success(summary):
-            bytes += Int64(summary.bytes)
             logger.info("output staged out", metadata: ["lfn": "\(file.lfn)", "bytes": "\(summary.bytes)", "checksum": "\(summary.checksum)"])
             let adler = summary.checksum.hasPrefix("ad:") ? String(summary.checksum.dropFirst(3)) : summary.checksum
             return OutputFileReport.Entry(lfn: file.lfn, guid: file.guid ?? UUID().uuidString.lowercased(), size: summary.bytes,

@@ -7,7 +7,8 @@ import Payload
 
 /// Runs one job from start to final update: its directory, `starting`, stage-in, the payload in
 /// its container under the monitor with heartbeats, stage-out of the outputs and the log archive,
-/// the final update, and the facts accounting needs.
+/// the final update, and the facts accounting needs. Every transition is written to the state
+/// file first (`JobStateFile`), so a successor can finish what a killed pilot left.
 struct JobRunner: Sendable {
     var configuration: PilotConfiguration
     var environment: [String: String]
@@ -16,21 +17,41 @@ struct JobRunner: Sendable {
     var context: UpdateContext
     /// Seconds the pilot has left when the job starts; nil when its lifetime is unlimited.
     var pilotSecondsLeft: Double?
-    /// The pilot's own SIGTERM (pod eviction), which stops the payload.
+    /// The pilot's stop (SIGTERM, a preemption notice), which stops the payload.
     var termination: TerminationSignal? = nil
+    /// Where the job's transitions are written.
+    var store: JobStateStore
 
-    /// How a job ended, for the loop and accounting.
-    struct Result: Sendable {
+    /// How a job ended, for the loop, accounting and the state file.
+    struct Result: Codable, Sendable, Equatable {
+        /// `finished` once the payload succeeded (until a stage-out fails), else `failed`.
         var state: JobState
         var pilotError: PilotErrorCode?
         var diagnostic: String?
         var transExitCode: Int?
-        var payload: ExecOutcome?
+        var payload: PayloadFigures?
         var startTime: Date
         var endTime: Date
         var stagedInBytes: Int64 = 0
         var stagedOutBytes: Int64 = 0
         var finalUpdateDelivered = true
+    }
+
+    /// What the container said of the payload, for accounting.
+    struct PayloadFigures: Codable, Sendable, Equatable {
+        var exitCode: Int32
+        var userCPUSeconds: Double
+        var systemCPUSeconds: Double
+        var maxRSSKiB: Int64
+        var killedByPilot: Bool
+
+        init(_ exit: ContainerExit) {
+            exitCode = exit.exitCode
+            userCPUSeconds = exit.userCPUSeconds
+            systemCPUSeconds = exit.systemCPUSeconds
+            maxRSSKiB = Int64(exit.maxRSSKilobytes)
+            killedByPilot = exit.killedByPilot
+        }
     }
 
     /// A step failed: the job fails with this code and line.
@@ -41,8 +62,9 @@ struct JobRunner: Sendable {
 
     var settings: RunSettings { configuration.run }
 
-    /// Runs `job`; never throws: every failure becomes the job's `failed` update.
-    func run(_ job: JobDescription, getJobSeconds: Int) async -> Result {
+    /// Runs `job`; never throws: every failure becomes the job's `failed` update. Returns the
+    /// job's state (phase `final_sent`, its `result`) for accounting.
+    func run(_ job: JobDescription, getJobSeconds: Int) async -> JobStateRecorder {
         let started = Date()
         var timing = PilotTiming()
         timing.getJob = getJobSeconds
@@ -50,77 +72,105 @@ struct JobRunner: Sendable {
         var log = logger
         log[metadataKey: "job.id"] = "\(job.pandaID)"
         log.info("job started", metadata: ["attempt": "\(job.attemptNr)", "inputs": "\(job.inputs.count)", "outputs": "\(job.outputs.count)"])
+        let recorder = JobStateRecorder(store: store, initial: JobStateFile(
+            phase: .taken, job: JSONValue.object(job.fields.values).jsonText, directory: directory,
+            checkpoint: checkpoint(job, progress: JobProgress(), started: started)), logger: log)
         let startingReply = await reporter.send(.starting(job, context: context))
         var result = Result(state: .failed, startTime: started, endTime: started)
         var progress = JobProgress()
-        var outputs = OutputFileReport()
         do {
             if let reply = startingReply, reply.mustKill || reply.softKill {
                 throw StepFailure(code: .pandaKill, diagnostic: "killed by the server before the payload started")
             }
             try makeDirectory(directory)
-            checkpoint(job, progress: JobProgress(), started: started).save(in: directory)
             let stageInStart = ContinuousClock.now
             result.stagedInBytes = try await stageIn(job, into: directory, logger: log)
             timing.stageIn = Self.seconds(since: stageInStart)
             let payloadStart = ContinuousClock.now
-            let payload = try await runPayload(job, in: directory, started: started, logger: log, progress: &progress)
+            let payload = try await runPayload(job, in: directory, started: started, logger: log, progress: &progress, recorder: recorder)
             timing.payload = Self.seconds(since: payloadStart)
-            result.payload = payload.outcome
+            result.payload = PayloadFigures(payload.outcome.exit)
             result.transExitCode = Int(payload.outcome.exit.exitCode)
-            let stageOutStart = ContinuousClock.now
             if let failure = payload.failure {
                 result.pilotError = failure.code
                 result.diagnostic = failure.diagnostic
             } else if payload.outcome.exit.exitCode != 0 {
                 result.diagnostic = "payload exited with \(payload.outcome.exit.exitCode)"
             } else {
-                let staged = try await stageOutOutputs(job, from: directory, logger: log)
-                outputs.entries += staged.entries
-                result.stagedOutBytes += staged.bytes
                 result.state = .finished
             }
-            timing.stageOut = Self.seconds(since: stageOutStart)
         } catch let failure as StepFailure {
-            result.state = .failed
             result.pilotError = failure.code
             result.diagnostic = failure.diagnostic
         } catch {
-            result.state = .failed
             result.pilotError = .generalError
             result.diagnostic = "\(error)"
         }
-        // The log archive goes out however the job ended: it is how a failure is understood.
-        do {
-            let staged = try await stageOutLog(job, from: directory, logger: log)
-            outputs.entries += staged.entries
-            result.stagedOutBytes += staged.bytes
-        } catch {
-            log.warning("log archive not staged out", metadata: ["error": "\(error.diagnostic)"])
-            if result.state == .finished {
-                result.state = .failed
-                result.pilotError = error.code
-                result.diagnostic = error.diagnostic
-            }
-        }
         result.endTime = Date()
-        var end = JobEnd(endTime: result.endTime)
-        end.timing = timing
-        end.transExitCode = result.transExitCode
-        end.pilotError = result.pilotError
-        end.pilotErrorDiag = result.diagnostic
-        end.outputs = outputs
-        let update: JobUpdate = result.state == .finished
-            ? .finished(job, context: context, progress: progress, end: end)
-            : .failed(job, context: context, progress: progress, end: end)
-        result.finalUpdateDelivered = await reporter.sendFinal(update)
-        publishForHarvester(job, outputs: outputs, directory: directory)
+        recorder.advance(to: .payloadEnded) {
+            $0.result = result
+            $0.checkpoint = checkpoint(job, progress: progress, started: started)
+        }
+        _ = await finish(job, recorder: recorder, progress: progress, timing: timing, logger: log)
+        return recorder
+    }
+
+    /// From the payload's end to the final update: the outputs (none sent twice), the log
+    /// archive, the final update; each done only if the state file does not say it is. Also how a
+    /// restarted pilot completes the job its predecessor left.
+    func finish(_ job: JobDescription, recorder: JobStateRecorder, progress: JobProgress, timing: PilotTiming?, logger log: Logger) async -> Result {
+        var state = recorder.state
+        guard var result = state.result else { return Result(state: .failed, startTime: Date(), endTime: Date()) }
+        let directory = state.directory
+        var stageOutTime = 0
+        if state.phase < .outputsStaged {
+            let stageOutStart = ContinuousClock.now
+            // A stopped pilot still sends what the payload wrote: nothing produced is lost.
+            if result.state == .finished || termination?.reason != nil {
+                do {
+                    try await stageOutOutputs(job, from: directory, recorder: recorder, required: result.state == .finished, logger: log)
+                } catch {
+                    log.warning("outputs not staged out", metadata: ["error": "\(error.diagnostic)"])
+                    if result.state == .finished {
+                        result.state = .failed
+                        result.pilotError = error.code
+                        result.diagnostic = error.diagnostic
+                    }
+                }
+            }
+            // The log archive goes out however the job ended: it is how a failure is understood.
+            do { try await stageOutLog(job, from: directory, recorder: recorder, logger: log) } catch {
+                log.warning("log archive not staged out", metadata: ["error": "\(error.diagnostic)"])
+                if result.state == .finished {
+                    result.state = .failed
+                    result.pilotError = error.code
+                    result.diagnostic = error.diagnostic
+                }
+            }
+            stageOutTime = Self.seconds(since: stageOutStart)
+            state = recorder.advance(to: .outputsStaged) { $0.result = result }
+        }
+        result.stagedOutBytes = state.staged.reduce(0) { $0 + Int64($1.size) }
+        if state.phase < .finalSent {
+            result.endTime = Date()
+            var end = JobEnd(endTime: result.endTime)
+            end.timing = timing.map { var timing = $0; timing.stageOut = stageOutTime; return timing }
+            end.transExitCode = result.transExitCode
+            end.pilotError = result.pilotError
+            end.pilotErrorDiag = result.diagnostic
+            end.outputs = OutputFileReport(state.staged)
+            let update: JobUpdate = result.state == .finished
+                ? .finished(job, context: context, progress: progress, end: end)
+                : .failed(job, context: context, progress: progress, end: end)
+            result.finalUpdateDelivered = await reporter.sendFinal(update, stoppedBy: termination)
+            publishForHarvester(job, outputs: OutputFileReport(state.staged), directory: directory)
+            state = recorder.advance(to: .finalSent) { $0.result = result }
+        }
         log.info("job ended", metadata: [
             "state": "\(result.state.rawValue)", "pilot_error": "\(result.pilotError.map { String($0.rawValue) } ?? "none")",
             "diag": "\(result.diagnostic ?? "")", "exit_code": "\(result.transExitCode.map(String.init) ?? "none")",
         ])
-        if !settings.keepWorkdirs { try? FileTree.removeTree(directory) }
-        return result
+        return state.result ?? result
     }
 
     /// Harvester (PUSH) reads what was staged out and the payload's job report from the worker's
@@ -140,7 +190,7 @@ struct JobRunner: Sendable {
         }
     }
 
-    /// The job's cost so far, for a lost-job record should this pilot die (`JobCheckpoint`).
+    /// The job's cost so far, for a lost-job record should this pilot die.
     func checkpoint(_ job: JobDescription, progress: JobProgress, started: Date) -> JobCheckpoint {
         JobCheckpoint(pandaID: job.pandaID, queue: configuration.panda.queue ?? "local", site: context.site.isEmpty ? nil : context.site,
                       node: context.node, cores: max(1, job.coreCount), startTime: Int64(started.timeIntervalSince1970),
