@@ -100,10 +100,11 @@ def verdict_of(rc, err):
     return "allow" if err == MARKER else errno.errorcode.get(err, str(err))
 
 
-def probe_child(path, names, i386):
-    """In a child process: load the marker and the profile, print verdicts."""
+def probe(path, names, arch):
+    """Loads the marker and the profile into this process, prints {name: verdict} for `arch`."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.syscall.restype = ctypes.c_long
+    i386 = arch == "i386"
     marker = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
     if i386:
         marker.add_arch(seccomp.Arch.X86)
@@ -117,24 +118,36 @@ def probe_child(path, names, i386):
     flt, _ = profile_filter(path)
     marker.load()
     flt.load()
-    native, legacy = {}, {}
-    arch = seccomp.Arch.NATIVE
+    verdicts = {}
     for name in names:
-        number = seccomp.resolve_syscall(arch, name) if name in known else -1
+        number = seccomp.resolve_syscall(seccomp.Arch.X86 if i386 else seccomp.Arch.NATIVE, name) if name in known else -1
         if number < 0:
-            native[name] = "unknown"
+            verdicts[name] = "unknown"
+        elif i386:
+            rc = i386_call(number)
+            verdicts[name] = verdict_of(rc, -rc if rc < 0 else 0)
         else:
             ctypes.set_errno(0)
             rc = libc.syscall(ctypes.c_long(number), 0, 0, 0, 0, 0, 0)
-            native[name] = verdict_of(rc, ctypes.get_errno())
-        if i386:
-            number = seccomp.resolve_syscall(seccomp.Arch.X86, name) if name in known else -1
-            if number < 0:
-                legacy[name] = "unknown"
-            else:
-                rc = i386_call(number)
-                legacy[name] = verdict_of(rc, -rc if rc < 0 else 0)
-    print(json.dumps({"native": native, "i386": legacy if i386 else None}))
+            verdicts[name] = verdict_of(rc, ctypes.get_errno())
+    print(json.dumps(verdicts))
+    sys.stdout.flush()
+
+
+def run_probe(path, names, arch):
+    """`probe` in a child; one killed by the filter is retried name by name, each kill recorded."""
+    def child(subset):
+        return subprocess.run([sys.executable, __file__, "probe", arch, path] + subset, capture_output=True, text=True)
+    result = child(names)
+    if result.returncode == 0:
+        return json.loads(result.stdout)
+    if result.returncode > 0:
+        raise RuntimeError("probe %s failed: %s" % (arch, result.stderr.strip()))
+    verdicts = {}
+    for name in names:
+        single = child([name])
+        verdicts[name] = json.loads(single.stdout)[name] if single.returncode == 0 else "killed"
+    return verdicts
 
 
 def main():
@@ -160,11 +173,15 @@ def main():
             # The marker would answer the profile's own loading: test those with `exec`.
             sys.stderr.write("oci-seccomp: seccomp and prctl cannot be probed by verdicts\n")
             return 2
-        i386 = platform.machine() == "x86_64" and os.environ.get("OCI_SECCOMP_NO_I386") is None
-        # A child per architecture set: a kernel without IA32 emulation kills an int 0x80 caller.
-        if i386 and subprocess.run([sys.executable, __file__, "--i386-works"]).returncode != 0:
-            i386 = False
-        probe_child(sys.argv[2], sys.argv[3:], i386)
+        path, names = sys.argv[2], sys.argv[3:]
+        # A kernel without IA32 emulation kills an int 0x80 caller: ask a child first.
+        i386 = (platform.machine() == "x86_64"
+                and subprocess.run([sys.executable, __file__, "--i386-works"]).returncode == 0)
+        print(json.dumps({"native": run_probe(path, names, "native"),
+                          "i386": run_probe(path, names, "i386") if i386 else None}))
+        return 0
+    if len(sys.argv) >= 5 and sys.argv[1] == "probe":
+        probe(sys.argv[3], sys.argv[4:], sys.argv[2])
         return 0
     if sys.argv[1:] == ["--i386-works"]:
         return 0 if i386_call(20) > 0 else 1  # getpid
