@@ -16,7 +16,8 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 scratch=$repo/.build-static
 dist=$repo/dist
-multiarch=/usr/lib/x86_64-linux-gnu
+# Debian multiarch directory of the static archives: x86_64-linux-gnu or aarch64-linux-gnu.
+multiarch=/usr/lib/$(uname -m)-linux-gnu
 
 log() { echo "build-static: $*"; }
 die() { echo "build-static: error: $*" >&2; exit 1; }
@@ -30,7 +31,7 @@ for arg in "$@"; do
         *) echo "usage: $0 [--skip-deps] [--clean]" >&2; exit 2 ;;
     esac
 done
-[[ "$(uname -m)" == x86_64 ]] || die "only x86_64 is supported so far (static/lib links $multiarch)"
+[[ "$(uname -m)" == x86_64 || "$(uname -m)" == aarch64 ]] || die "only x86_64 and aarch64 are supported (static/lib links $multiarch)"
 
 # --- 1. packages and the minimal libcurl --------------------------------------------------------
 $skip_deps || "$repo/scripts/install-deps.sh"
