@@ -14,7 +14,7 @@ port of 127.0.0.1 (plain HTTP), then, as root through the Python client:
   each, so one object serves every replica of it):
   `S3_SCRATCHDISK` (us-east-1, aws), `FAR_SCRATCHDISK` (eu-west-2, aws), `SLOW_SCRATCHDISK`
   (through a throttling TCP proxy, see below), `NOCREDS_SCRATCHDISK` (no rse-accounts.cfg entry:
-  Rucio then lists no URL) and `MISSING_SCRATCHDISK` (a bucket that does not exist: 404);
+  Rucio then lists no URL) and `MISSING_SCRATCHDISK` (ap-south-1, a bucket that does not exist: 404);
 - the accounts `pilot` (password `pilot-secret`, attribute `sign-url`, scope `user.pilot`, and
   with --tls the test certificate's DN) and `nosign` (password `nosign-secret`, no `sign-url`,
   scope `user.nosign`);
@@ -247,7 +247,7 @@ def set_up(root, s3_port, proxy_port, bucket, dn):
         "S3_SCRATCHDISK": rse("S3_SCRATCHDISK", s3_port, f"/{bucket}/s3/", "us-east-1"),
         "FAR_SCRATCHDISK": rse("FAR_SCRATCHDISK", s3_port, f"/{bucket}/far/", "eu-west-2"),
         "SLOW_SCRATCHDISK": rse("SLOW_SCRATCHDISK", proxy_port, f"/{bucket}/slow/", "us-east-1"),
-        "MISSING_SCRATCHDISK": rse("MISSING_SCRATCHDISK", s3_port, f"/{bucket}-missing/", "us-east-1"),
+        "MISSING_SCRATCHDISK": rse("MISSING_SCRATCHDISK", s3_port, f"/{bucket}-missing/", "ap-south-1"),
     }
     rse("NOCREDS_SCRATCHDISK", s3_port, f"/{bucket}/nocreds/", "us-east-1", credentials=False)
     accounts = {rse_id: {"access_key": "test", "secret_key": "test", "signature_version": "s3v4", "region": "us-east-1"}
