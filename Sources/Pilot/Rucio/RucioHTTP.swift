@@ -1,8 +1,10 @@
 /// One request to Rucio's REST API.
 struct RucioHTTPRequest: Sendable, Equatable {
+    /// The two methods the API needs here.
     enum Method: String, Sendable { case get = "GET", post = "POST" }
 
     var method: Method
+    /// The whole URL, query included.
     var url: String
     /// Full header lines (`X-Rucio-Auth-Token: …`); secrets among them, never logged.
     var headers: [String]
@@ -44,6 +46,7 @@ protocol RucioHTTP: Sendable {
 /// `RucioHTTP` over libcurl (`CurlEasy`): TLS verified, the X.509 credential as client certificate
 /// where one is set, a deadline on the whole call.
 struct CurlRucioHTTP: RucioHTTP {
+    /// Trust, timeouts, client certificate.
     var settings: CurlSettings
     /// The largest reply kept (a replica list of thousands of files stays well below it).
     var replyLimit = 64 << 20

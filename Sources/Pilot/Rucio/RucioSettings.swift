@@ -118,26 +118,47 @@ struct RucioSettings: Codable, Sendable, Equatable {
 
 /// What one layer (file, environment, flags) sets of the Rucio keys.
 struct RucioSettingsLayer: Codable, Sendable, Equatable {
+    /// `server_url`.
     var serverURL: String?
+    /// `auth_url`.
     var authURL: String?
+    /// `account`.
     var account: String?
+    /// `auth_type`.
     var authType: RucioAuthType?
+    /// `username`.
     var username: String?
+    /// `password`.
     var password: String?
+    /// `password_file`.
     var passwordFile: String?
+    /// `certificate`.
     var certificate: String?
+    /// `key`.
     var key: String?
+    /// `token_file`.
     var tokenFile: String?
+    /// `ca_file`.
     var caFile: String?
+    /// `signature_lifetime`.
     var signatureLifetime: Int?
+    /// `schemes`.
     var schemes: [String]?
+    /// `region`.
     var region: String?
+    /// `cloud`.
     var cloud: String?
+    /// `node_labels_file`.
     var nodeLabelsFile: String?
+    /// `output_rse`.
     var outputRSE: String?
+    /// `trace_url`.
     var traceURL: String?
+    /// `local_site`.
     var localSite: String?
+    /// `app_id`.
     var appID: String?
+    /// `timeout`.
     var timeout: Int?
 
     typealias CodingKeys = RucioSettings.CodingKeys

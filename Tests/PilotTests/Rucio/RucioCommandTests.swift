@@ -41,7 +41,7 @@ struct RucioCommandTests {
         #expect(!rucio.log.contains("Problem validating schema"), "Rucio refused a trace's schema")
     }
 
-    @Test("--region us-east-1: the replica in this region first, though Rucio lists it after another one")
+    @Test("--region: the replica in that region first, whichever Rucio lists first")
     func regionFirst() throws {
         let rucio = try RucioServer.shared()
         let scratch = try ScratchDirectory("rucio")
