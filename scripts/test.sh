@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command. Installs what the suite needs (scripts/install-deps.sh, idempotent;
-# scripts/install-localstack.sh for the S3 lane and scripts/install-dirq.sh for the APEL queue read-back,
+# scripts/install-localstack.sh for the S3 lane, scripts/install-rucio.sh for the Rucio lane and
+# scripts/install-dirq.sh for the APEL queue read-back,
 # which skip themselves when they cannot be installed),
 # then runs the whole suite twice over: every test against the development build, and the
 # end-to-end tests again against the fully static binary (dist/pilot), the one a pod runs.
@@ -27,6 +28,7 @@ fi
 scripts/install-deps.sh
 scripts/install-localstack.sh || echo "test: LocalStack lane unavailable"
 scripts/install-dirq.sh || echo "test: dirq read-back unavailable"
+scripts/install-rucio.sh || echo "test: Rucio lane unavailable"
 echo "test: development build"
 swift build --build-tests
 swift test --skip-build --no-parallel

@@ -7,6 +7,6 @@ struct PilotCommand: AsyncParsableCommand {
         abstract: "Turns this pod or VM into a grid worker: detects the node, runs jobs, accounts for them.",
         version: BuildInfo.pilotVersion,
         subcommands: [RunCommand.self, DetectCommand.self, CVMFSCommand.self, StageCommand.self, ExecCommand.self, SeccompCommand.self,
-                      AccountingCommand.self, ValidateCommand.self, VersionCommand.self, PandaServerCommand.self]
+                      AccountingCommand.self, ValidateCommand.self, VersionCommand.self, PandaServerCommand.self, RucioCommand.self]
     )
 }

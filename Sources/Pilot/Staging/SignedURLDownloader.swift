@@ -40,6 +40,14 @@ struct SignedURLDownloader: Sendable {
     var minimumRate: Double?
     /// Set by parallel streams: true once a sibling failed and this stream should stop.
     var isCancelled: (@Sendable () -> Bool)?
+    /// Asked for a fresh URL when the signature has expired (before the start, before a retry, or
+    /// as the server says), e.g. from Rucio; nil (or a nil answer): the expiry ends the transfer.
+    /// The transfer goes on from where it was, in the same part file (`Range`, `If-Match`).
+    var refreshURL: (@Sendable (_ expired: SignedURL) -> SignedURL?)?
+
+    /// Fresh URLs one stream asks for at most: a store that refuses each new one is not
+    /// refusing for its age.
+    static let maximumRefreshes = 3
 
     /// Downloads `url` to `destination`, checked against `checksum` and `size` when given, in
     /// `streams` parallel ranges (default: the URL's `nconnections`, else 1).
@@ -47,10 +55,17 @@ struct SignedURLDownloader: Sendable {
                   streams: Int? = nil) throws(StagingError) -> DownloadSummary {
         let start = ContinuousClock.now
         let now = Int(Date().timeIntervalSince1970)
-        if let size, let minimumRate {
-            try url.checkTime(for: size, minimumRate: minimumRate, now: now)
-        } else {
-            try url.checkNotExpired(now: now)
+        var url = url
+        do throws(StagingError) {
+            if let size, let minimumRate {
+                try url.checkTime(for: size, minimumRate: minimumRate, now: now)
+            } else {
+                try url.checkNotExpired(now: now)
+            }
+        } catch {
+            guard case .expired = error, let fresh = refreshURL?(url) else { throw error }
+            logger.notice("signed URL expired before the start, using a fresh one", metadata: ["url": "\(fresh)"])
+            url = fresh
         }
         let part = try PartFile(destination: destination)
         let wantsMD5 = if case .md5 = checksum { true } else { false }
@@ -120,9 +135,27 @@ struct SignedURLDownloader: Sendable {
         var failures = 0  // in a row, without progress
         var total = 0
         var lastPosition = state.have
+        var url = url
+        var refreshes = 0
+        /// A fresh URL in place of an expired one, when one can be had.
+        func refreshed() -> SignedURL? {
+            guard refreshes < Self.maximumRefreshes, let fresh = refreshURL?(url) else { return nil }
+            refreshes += 1
+            logger.notice("signed URL expired, going on with a fresh one", metadata: [
+                "url": "\(fresh)", "at": "\(state.offset + state.have)", "refresh": "\(refreshes)",
+            ])
+            return fresh
+        }
         while true {
             if isCancelled?() ?? false { throw .transfer(url: url.description, attempts: total, last: "cancelled: another stream failed") }
-            let outcome = try attempt(easy, url, part, &state)
+            let outcome: AttemptOutcome
+            do throws(StagingError) {
+                outcome = try attempt(easy, url, part, &state)
+            } catch {
+                guard case .expired = error, let fresh = refreshed() else { throw error }
+                url = fresh
+                continue
+            }
             if state.have > lastPosition { failures = 0 }  // a cut transfer that moved on is not a failure streak
             lastPosition = state.have
             switch outcome {
@@ -147,7 +180,10 @@ struct SignedURLDownloader: Sendable {
                 let wait = policy.delay(beforeAttempt: failures + 1, retryAfter: retryAfter)
                 // A retry after the signature expired would only be refused.
                 if let left = url.secondsLeft(now: Int(Date().timeIntervalSince1970) + Int(wait.rounded(.up))), left <= 0 {
-                    throw .expired(url: url.description, detail: "it expires before the next attempt (\(why))")
+                    guard let fresh = refreshed() else {
+                        throw .expired(url: url.description, detail: "it expires before the next attempt (\(why))")
+                    }
+                    url = fresh
                 }
                 logger.notice("transfer interrupted, retrying", metadata: [
                     "url": "\(url)", "why": "\(why)", "at": "\(state.offset + state.have)", "wait_s": "\(wait)",
