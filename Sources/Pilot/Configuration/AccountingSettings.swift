@@ -89,10 +89,7 @@ struct AccountingLayer: Codable, Sendable, Equatable {
 
     /// Decodes the file's `accounting` object; an unknown key is an error, as at the top level.
     init(from decoder: any Decoder) throws {
-        let names = try decoder.container(keyedBy: AnyCodingKey.self).allKeys
-        if let unknown = names.first(where: { CodingKeys(rawValue: $0.stringValue) == nil }) {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [unknown], debugDescription: "unknown key"))
-        }
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         directory = try container.decodeIfPresent(String.self, forKey: .directory)
         apelQueue = try container.decodeIfPresent(String.self, forKey: .apelQueue)
@@ -171,12 +168,4 @@ struct AccountingLayer: Codable, Sendable, Equatable {
             throw .invalidValue(key: "accounting.prices", reason: reason)
         }
     }
-}
-
-/// Any key of a JSON object, to list them all.
-private struct AnyCodingKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
 }

@@ -83,6 +83,7 @@ enum ConfigurationLoader {
         layer.panda = try PandaSettingsLayer.environment(environment)  // PanDA server: Harvester's and PILOT_PANDA_*
         layer.accounting = try AccountingLayer.environment(environment)  // issue 7
         layer.run = try RunSettingsLayer.environment(environment)  // pilot run: PILOT_RUN_*
+        layer.rucio = try RucioSettingsLayer.environment(environment)  // Rucio: PILOT_RUCIO_*
         return layer
     }
 
@@ -105,6 +106,9 @@ enum ConfigurationLoader {
         try configuration.panda.validate()  // PanDA server
         try AccountingLayer.validate(configuration.accounting)  // issue 7
         try configuration.run.validate()  // pilot run
+        do { try configuration.rucio.validate() } catch {  // Rucio
+            throw .invalidValue(key: "rucio", reason: error.description)
+        }
         for name in configuration.cvmfsRepos {
             do { _ = try CVMFSRepository(name: name) } catch {
                 throw .invalidValue(key: "cvmfs_repos", reason: error.description)
@@ -117,15 +121,8 @@ enum ConfigurationLoader {
 private struct KeyNames: Decodable {
     var names: [String]
 
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     init(from decoder: any Decoder) throws {
-        names = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).sorted()
+        names = try decoder.container(keyedBy: AnyCodingKey.self).allKeys.map(\.stringValue).sorted()
     }
 }
 

@@ -91,11 +91,7 @@ struct PandaSettingsLayer: Codable, Sendable, Equatable {
     init() {}
 
     init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: AnyKey.self)
-        let known = Set(CodingKeys.allCases.map(\.rawValue))
-        if let unknown = container.allKeys.first(where: { !known.contains($0.stringValue) }) {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [unknown], debugDescription: "unknown key"))
-        }
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let keyed = try decoder.container(keyedBy: CodingKeys.self)
         serverURL = try keyed.decodeIfPresent(String.self, forKey: .serverURL)
         api = try keyed.decodeIfPresent(PandaAPIMode.self, forKey: .api)
@@ -164,12 +160,5 @@ struct PandaSettingsLayer: Codable, Sendable, Equatable {
         case .retries: retries = other.retries ?? retries
         case .caFile: caFile = other.caFile ?? caFile
         }
-    }
-
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
     }
 }

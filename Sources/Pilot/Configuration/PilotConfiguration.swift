@@ -40,6 +40,9 @@ struct PilotConfiguration: Codable, Sendable, Equatable {
     // MARK: pilot run (Job/Run/): one nested object, `run`.
     /// Heartbeats, job count, polling, lifetime, images (`RunSettings`; variables `PILOT_RUN_<KEY>`).
     var run = RunSettings()
+    // MARK: Rucio (Rucio/): one nested object, `rucio`.
+    /// The Rucio server, credentials, signatures, region (`RucioSettings`; variables `PILOT_RUCIO_<KEY>`).
+    var rucio = RucioSettings()
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case root, workdir
@@ -55,6 +58,7 @@ struct PilotConfiguration: Codable, Sendable, Equatable {
         case panda  // PanDA server
         case accounting  // issue 7
         case run  // pilot run
+        case rucio  // Rucio
     }
 
     /// Every key's default; the work directory defaults to the current directory.
@@ -83,6 +87,7 @@ struct ConfigurationLayer: Codable, Sendable, Equatable {
     var panda: PandaSettingsLayer?  // PanDA server
     var accounting: AccountingLayer?  // issue 7
     var run: RunSettingsLayer?  // pilot run
+    var rucio: RucioSettingsLayer?  // Rucio
 
     typealias CodingKeys = PilotConfiguration.CodingKeys
 
@@ -105,5 +110,6 @@ struct ConfigurationLayer: Codable, Sendable, Equatable {
         panda?.apply(to: &configuration.panda)  // PanDA server
         accounting?.apply(to: &configuration.accounting)  // issue 7
         run?.apply(to: &configuration.run)  // pilot run
+        rucio?.apply(to: &configuration.rucio)  // Rucio
     }
 }

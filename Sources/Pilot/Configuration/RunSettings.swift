@@ -93,6 +93,33 @@ struct RunSettingsLayer: Codable, Sendable, Equatable {
 
     typealias CodingKeys = RunSettings.CodingKeys
 
+    /// A layer that sets nothing.
+    init() {}
+
+    /// Decodes the file's `run` object; an unknown key is an error, as at the top level.
+    init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let keyed = try decoder.container(keyedBy: CodingKeys.self)
+        heartbeat = try keyed.decodeIfPresent(Double.self, forKey: .heartbeat)
+        maxJobs = try keyed.decodeIfPresent(Int.self, forKey: .maxJobs)
+        emptyPolls = try keyed.decodeIfPresent(Int.self, forKey: .emptyPolls)
+        pollInterval = try keyed.decodeIfPresent(Double.self, forKey: .pollInterval)
+        lifetime = try keyed.decodeIfPresent(Double.self, forKey: .lifetime)
+        jobFile = try keyed.decodeIfPresent(String.self, forKey: .jobFile)
+        payloadImage = try keyed.decodeIfPresent(String.self, forKey: .payloadImage)
+        imageCache = try keyed.decodeIfPresent(String.self, forKey: .imageCache)
+        grace = try keyed.decodeIfPresent(Double.self, forKey: .grace)
+        keepWorkdirs = try keyed.decodeIfPresent(Bool.self, forKey: .keepWorkdirs)
+        monitorInterval = try keyed.decodeIfPresent(Double.self, forKey: .monitorInterval)
+        loopingTimeout = try keyed.decodeIfPresent(Double.self, forKey: .loopingTimeout)
+        stopBudget = try keyed.decodeIfPresent(Double.self, forKey: .stopBudget)
+        minJobTime = try keyed.decodeIfPresent(Double.self, forKey: .minJobTime)
+        noticeFile = try keyed.decodeIfPresent(String.self, forKey: .noticeFile)
+        noticeURL = try keyed.decodeIfPresent(String.self, forKey: .noticeURL)
+        noticeHeader = try keyed.decodeIfPresent(String.self, forKey: .noticeHeader)
+        noticeInterval = try keyed.decodeIfPresent(Double.self, forKey: .noticeInterval)
+    }
+
     /// Overrides the settings this layer sets.
     func apply(to settings: inout RunSettings) {
         func set<T>(_ value: T?, _ key: WritableKeyPath<RunSettings, T>) { if let value { settings[keyPath: key] = value } }

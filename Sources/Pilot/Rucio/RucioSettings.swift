@@ -168,10 +168,7 @@ struct RucioSettingsLayer: Codable, Sendable, Equatable {
 
     /// Decodes the file's `rucio` object; an unknown key is an error, as at the top level.
     init(from decoder: any Decoder) throws {
-        let names = try decoder.container(keyedBy: RucioAnyKey.self).allKeys
-        if let unknown = names.first(where: { CodingKeys(rawValue: $0.stringValue) == nil }) {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [unknown], debugDescription: "unknown key"))
-        }
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         serverURL = try c.decodeIfPresent(String.self, forKey: .serverURL)
         authURL = try c.decodeIfPresent(String.self, forKey: .authURL)
@@ -285,10 +282,3 @@ extension RucioSettings {
     }
 }
 
-/// Any key of a JSON object, to list them all.
-private struct RucioAnyKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-}

@@ -49,6 +49,15 @@ struct ConfigurationLoaderTests {
             let path = try file(json)
             #expect(throws: ConfigurationError.invalidFile(path: path, reason: reason)) { try ConfigurationLoader.fileLayer(path) }
         }
+        // A typo inside a nested object is caught too, whichever object it is in.
+        for json in [#"{"run": {"graec": 5}}"#, #"{"panda": {"queu": "Q"}}"#, #"{"rucio": {"server": "https://r"}}"#, #"{"accounting": {"sight": "S"}}"#] {
+            let path = try file(json)
+            #expect(throws: ConfigurationError.self, "\(json)") { try ConfigurationLoader.fileLayer(path) }
+        }
+        let good = try file(#"{"run": {"stop_budget": 25, "notice_file": "/var/run/notice"}, "rucio": {"server_url": "https://rucio.example.org"}}"#)
+        let layer = try ConfigurationLoader.fileLayer(good)
+        #expect(layer.run?.stopBudget == 25 && layer.run?.noticeFile == "/var/run/notice")
+        #expect(layer.rucio?.serverURL == "https://rucio.example.org")
     }
 
     @Test("bad environment values say what was expected")

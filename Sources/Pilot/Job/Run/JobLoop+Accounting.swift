@@ -65,7 +65,7 @@ extension JobLoop {
             nodeCount: 1, maxRSSKiB: exit?.maxRSSKiB, maxVMemKiB: nil, exitState: state,
             exitCode: exit.map { $0.exitCode }, architecture: SeccompHost.current.machine, cpuModel: context.cpu?.model,
             gpuModel: context.gpu?.model, gpuSeconds: nil,
-            stagedIn: result.stagedInBytes > 0 ? ["signed-url": result.stagedInBytes] : nil,
-            stagedOut: result.stagedOutBytes > 0 ? ["signed-url": result.stagedOutBytes] : nil, instanceType: nil)
+            stagedIn: result.stagedIn.isEmpty ? nil : result.stagedIn,
+            stagedOut: result.stagedOut.isEmpty ? nil : result.stagedOut, instanceType: nil)
     }
 }

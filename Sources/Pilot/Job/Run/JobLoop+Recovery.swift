@@ -47,9 +47,7 @@ extension JobLoop {
         if recorder.state.phase < .finalSent {
             var progress = JobProgress()
             progress.cpuSeconds = Int(loaded.checkpoint.cpuSeconds.rounded())
-            let runner = JobRunner(configuration: configuration, environment: environment, logger: logger, reporter: reporter,
-                                   context: context, pilotSecondsLeft: nil, termination: termination, store: store)
-            _ = await runner.finish(job, recorder: recorder, progress: progress, timing: nil, logger: log)
+            _ = await makeRunner(pilotSecondsLeft: nil).finish(job, recorder: recorder, progress: progress, timing: nil, logger: log)
         }
         await close(job, recorder: recorder)
     }

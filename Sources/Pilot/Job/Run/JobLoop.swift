@@ -84,9 +84,7 @@ struct JobLoop: Sendable {
                     await refuseForLifetime(job, needs: needs, left: left)
                     continue
                 }
-                let runner = JobRunner(configuration: configuration, environment: environment, logger: logger,
-                                       reporter: reporter, context: context, pilotSecondsLeft: left.map { $0 + settings.stopBudget },
-                                       termination: termination, store: store)
+                let runner = makeRunner(pilotSecondsLeft: left.map { $0 + settings.stopBudget })
                 await JobLogContext.$pandaID.withValue(job.pandaID) {
                     let recorder = await runner.run(job, getJobSeconds: JobRunner.seconds(since: asked))
                     await close(job, recorder: recorder)
@@ -100,6 +98,16 @@ struct JobLoop: Sendable {
         case invalid(pandaID: Int, attempt: Int?, error: JobDescriptionError)
         case none(String)
         case refused(String)
+    }
+
+    /// A runner for the next job (with Rucio, its client and token shared by the job's files).
+    func makeRunner(pilotSecondsLeft: Double?) -> JobRunner {
+        let rucio = configuration.rucio.serverURL == nil ? nil : Swift.Result { () throws(RucioError) in
+            try RucioStageIn.make(settings: configuration.rucio, environment: environment, logger: logger,
+                                  localSite: configuration.rucio.localSite ?? configuration.panda.queue)
+        }
+        return JobRunner(configuration: configuration, environment: environment, logger: logger, reporter: reporter, context: context,
+                         pilotSecondsLeft: pilotSecondsLeft, termination: termination, store: store, rucio: rucio)
     }
 
     /// Seconds a job may still run: the lifetime left less the stop budget (the time to wind

@@ -9,14 +9,17 @@ import Payload
 /// transfer is abandoned when the pilot stops (stage-in at once, stage-out at its step's deadline).
 extension JobRunner {
     /// Downloads every input into the job directory, checked against the catalogue's checksum
-    /// and size; the bytes received.
-    func stageIn(_ job: JobDescription, into directory: String, logger: Logger) async throws(StepFailure) -> Int64 {
+    /// and size: over its signed URL when the job gives one, else through Rucio's replicas. The
+    /// bytes received per endpoint.
+    func stageIn(_ job: JobDescription, into directory: String, logger: Logger) async throws(StepFailure) -> [String: Int64] {
         let downloader = SignedURLDownloader(settings: CurlSettings.fromEnvironment(environment, caFile: nil), logger: logger)
-        var bytes: Int64 = 0
+        var bytes: [String: Int64] = [:]
+        let unsigned = job.inputs.filter { ($0.signedURL ?? "").isEmpty }
+        if !unsigned.isEmpty {
+            for (rse, count) in try await stageInThroughRucio(unsigned, into: directory) { bytes[rse, default: 0] += count }
+        }
         for input in job.inputs {
-            guard let url = input.signedURL, !url.isEmpty else {
-                throw StepFailure(code: .stageInFailed, diagnostic: "no signed URL for input \(input.lfn) (signedURLsIn)")
-            }
+            guard let url = input.signedURL, !url.isEmpty else { continue }
             let destination = directory + "/" + input.lfn
             let outcome = await termination.bounded(.stageIn) { () -> Swift.Result<DownloadSummary, StagingError> in
                 do throws(StagingError) {
@@ -30,7 +33,7 @@ extension JobRunner {
                 let reason = termination?.reason ?? .signal(SIGTERM)
                 throw StepFailure(code: reason.errorCode, diagnostic: "stage-in of \(input.lfn) abandoned: the pilot received \(reason)")
             case let .success(summary):
-                bytes += Int64(summary.bytes)
+                bytes[input.ddmEndpoint ?? Self.signedURLEndpoint, default: 0] += Int64(summary.bytes)
                 logger.info("input staged in", metadata: ["lfn": "\(input.lfn)", "bytes": "\(summary.bytes)", "checksum": "\(summary.checksum)"])
             case let .failure(error):
                 throw StepFailure(code: Self.stageInCode(error), diagnostic: "stage-in of \(input.lfn): \(error)")
@@ -71,7 +74,7 @@ extension JobRunner {
 
     private func upload(_ path: String, _ file: JobOutputFile, step: StopBudget.Step, logger: Logger) async throws(StepFailure) -> OutputFileReport.Entry {
         guard let url = file.signedURL, !url.isEmpty else {
-            throw StepFailure(code: .stageOutFailed, diagnostic: "no signed URL for \(file.lfn) (signedURLsOut)")
+            return try await uploadThroughRucio(path, file, step: step)
         }
         let uploader = SignedURLUploader(settings: CurlSettings.fromEnvironment(environment, caFile: nil), logger: logger)
         let outcome = await termination.bounded(step) { () -> Swift.Result<UploadSummary, StagingError> in
@@ -86,7 +89,7 @@ extension JobRunner {
             logger.info("output staged out", metadata: ["lfn": "\(file.lfn)", "bytes": "\(summary.bytes)", "checksum": "\(summary.checksum)"])
             let adler = summary.checksum.hasPrefix("ad:") ? String(summary.checksum.dropFirst(3)) : summary.checksum
             return OutputFileReport.Entry(lfn: file.lfn, guid: file.guid ?? UUID().uuidString.lowercased(), size: summary.bytes,
-                                          adler32: adler, surl: nil, endpoint: file.ddmEndpoint)
+                                          adler32: adler, surl: nil, endpoint: file.ddmEndpoint ?? Self.signedURLEndpoint)
         case let .failure(error):
             let code: PilotErrorCode = if case .checksumMismatch = error { .putADMismatch } else { .stageOutFailed }
             throw StepFailure(code: code, diagnostic: "stage-out of \(file.lfn): \(error)")

@@ -21,6 +21,8 @@ struct JobRunner: Sendable {
     var termination: TerminationSignal? = nil
     /// Where the job's transitions are written.
     var store: JobStateStore
+    /// Rucio for files without signed URLs, when `rucio.server_url` is set (or why it cannot be used).
+    var rucio: Swift.Result<RucioStageIn, RucioError>? = nil
 
     /// How a job ended, for the loop, accounting and the state file.
     struct Result: Codable, Sendable, Equatable {
@@ -32,8 +34,9 @@ struct JobRunner: Sendable {
         var payload: PayloadFigures?
         var startTime: Date
         var endTime: Date
-        var stagedInBytes: Int64 = 0
-        var stagedOutBytes: Int64 = 0
+        /// Bytes received and sent, per endpoint (an RSE, or `signed-url`).
+        var stagedIn: [String: Int64] = [:]
+        var stagedOut: [String: Int64] = [:]
         var finalUpdateDelivered = true
     }
 
@@ -84,7 +87,7 @@ struct JobRunner: Sendable {
             }
             try makeDirectory(directory)
             let stageInStart = ContinuousClock.now
-            result.stagedInBytes = try await stageIn(job, into: directory, logger: log)
+            result.stagedIn = try await stageIn(job, into: directory, logger: log)
             timing.stageIn = Self.seconds(since: stageInStart)
             let payloadStart = ContinuousClock.now
             let payload = try await runPayload(job, in: directory, started: started, logger: log, progress: &progress, recorder: recorder)
@@ -150,7 +153,7 @@ struct JobRunner: Sendable {
             stageOutTime = Self.seconds(since: stageOutStart)
             state = recorder.advance(to: .outputsStaged) { $0.result = result }
         }
-        result.stagedOutBytes = state.staged.reduce(0) { $0 + Int64($1.size) }
+        result.stagedOut = state.staged.reduce(into: [:]) { $0[$1.endpoint ?? Self.signedURLEndpoint, default: 0] += Int64($1.size) }
         if state.phase < .finalSent {
             result.endTime = Date()
             var end = JobEnd(endTime: result.endTime)
