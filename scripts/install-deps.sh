@@ -28,6 +28,9 @@ packages=(
     busybox-static bubblewrap uidmap strace zstd
     python3-venv  # accounting tests: scripts/install-dirq.sh makes a venv with PyPI's dirq (what ssmsend reads with)
     nginx openssl curl  # staging tests: nginx with secure_link, dav and ssl; a self-signed certificate; curl drives them
+    # Deployment kit tests: the pod's seccomp profile loaded by libseccomp's own bindings, the
+    # systemd unit checked by systemd-analyze.
+    python3-seccomp systemd
 )
 
 check_only=false

@@ -29,6 +29,7 @@ scripts/install-deps.sh
 scripts/install-localstack.sh || echo "test: LocalStack lane unavailable"
 scripts/install-dirq.sh || echo "test: dirq read-back unavailable"
 scripts/install-rucio.sh || echo "test: Rucio lane unavailable"
+scripts/install-kube-validate.sh || echo "test: Kubernetes schema validation unavailable"
 echo "test: development build"
 swift build --build-tests
 swift test --skip-build --no-parallel
@@ -37,5 +38,5 @@ if $static; then
     echo "test: static build"
     scripts/build-static.sh --skip-deps
     echo "test: end-to-end tests against dist/pilot"
-    PILOT_BINARY=$repo/dist/pilot PILOT_EXPECT_STATIC=1 swift test --skip-build --no-parallel --filter 'CommandTests|StageS3Tests|Exec|ApptainerEndToEnd|AccountingCrashTests'
+    PILOT_BINARY=$repo/dist/pilot PILOT_EXPECT_STATIC=1 swift test --skip-build --no-parallel --filter 'CommandTests|StageS3Tests|Exec|ApptainerEndToEnd|AccountingCrashTests|RunStopTests|RunRecoveryTests|RunRucioTests|ContainerImageTests|PodSeccompProfileTests'
 fi
