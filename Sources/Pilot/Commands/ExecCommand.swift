@@ -8,12 +8,15 @@ import Payload
 struct ExecCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exec",
+        // Parsed on its own by `PilotMain` (the launch path); its usage and help still say `pilot exec`.
+        _superCommandName: "pilot",
         abstract: "Run a command in a nested container: its own image, binds, a clean environment, seccomp, limits.",
         discussion: """
             Exits with the command's exit code, or 128+N when a signal N ended it. The pilot's own \
             failures use the codes docker and env(1) use: 125 the container could not be set up, \
             126 the command cannot be executed, 127 the command is not in the image; 64 bad arguments.
-            """
+            """,
+        version: BuildInfo.pilotVersion
     )
 
     @OptionGroup var global: GlobalOptions
