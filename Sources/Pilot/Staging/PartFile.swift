@@ -52,7 +52,7 @@ final class PartFile: @unchecked Sendable {
     /// error, reported by this call or a later one.
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(StagingError) {
         guard !bytes.isEmpty else { return }
-        let full: Run? = runs.withLock { state in
+        var full: Run? = runs.withLock { state in
             let index: Int
             if let existing = state.pending.firstIndex(where: { $0.end == offset }) {
                 index = existing
@@ -65,20 +65,20 @@ final class PartFile: @unchecked Sendable {
             state.pending[index].bytes.append(contentsOf: bytes)
             return state.pending[index].bytes.count >= Self.flushSize ? state.pending.remove(at: index) : nil
         }
-        if let full { try writeOut(full) }
+        if full != nil { try writeOut(&full!) }  // in place: the buffer stays uniquely owned
     }
 
     /// Writes every gathered run (before a read-back, a truncation or the commit).
     func flush() throws(StagingError) {
-        let pending = runs.withLock { state in
+        var pending = runs.withLock { state in
             defer { state.pending = [] }
             return state.pending
         }
-        for run in pending { try writeOut(run) }
+        for index in pending.indices { try writeOut(&pending[index]) }
     }
 
-    /// pwrites one run, then keeps its buffer for another.
-    private func writeOut(_ run: Run) throws(StagingError) {
+    /// pwrites one run, then keeps its buffer (emptied in place, so no new allocation) for another.
+    private func writeOut(_ run: inout Run) throws(StagingError) {
         let failure: StagingError? = run.bytes.withUnsafeBytes { bytes in
             var done = 0
             while done < bytes.count {
@@ -93,8 +93,9 @@ final class PartFile: @unchecked Sendable {
             return nil
         }
         if let failure { throw failure }
-        var buffer = run.bytes
-        buffer.removeAll(keepingCapacity: true)
+        run.bytes.removeAll(keepingCapacity: true)
+        let buffer = run.bytes
+        run.bytes = []
         runs.withLock { $0.spare.append(buffer) }
     }
 
