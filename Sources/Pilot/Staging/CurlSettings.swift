@@ -109,9 +109,10 @@ struct AdditionalCAs: Sendable, Equatable {
 
     /// Sets `CURLOPT_CAINFO_BLOB`; libcurl then ignores `CURLOPT_CAINFO`, hence the joined text.
     func apply(to handle: UnsafeMutableRawPointer) {
-        var copy = pem
-        copy.withUnsafeMutableBytes { bytes in
-            var blob = curl_blob(data: bytes.baseAddress, len: bytes.count, flags: UInt32(CURL_BLOB_COPY))
+        pem.withUnsafeBytes { bytes in
+            // libcurl copies the bytes (CURL_BLOB_COPY) and never writes through the pointer.
+            var blob = curl_blob(data: UnsafeMutableRawPointer(mutating: bytes.baseAddress), len: bytes.count,
+                                 flags: UInt32(CURL_BLOB_COPY))
             _ = withUnsafeMutablePointer(to: &blob) { pilot_curl_setopt_pointer(handle, CURLOPT_CAINFO_BLOB, $0) }
         }
     }

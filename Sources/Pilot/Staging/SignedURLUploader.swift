@@ -79,16 +79,15 @@ struct SignedURLUploader: Sendable {
     /// `sums` as they go; returns the 2xx response. A failed attempt is retried whole (the sums
     /// restart from where they were), up to the policy's attempts; `retries` counts them.
     ///
-    /// Where the store checks it, `Content-MD5` is sent (`contentMD5` when the caller already has
-    /// it, else computed here first); a `400 BadDigest` gets one more attempt with the digest
-    /// computed again, then is an integrity failure. `isCancelled` stops the upload between reads.
+    /// Where the store checks it, `Content-MD5` is sent, computed here first; a `400 BadDigest`
+    /// gets one more attempt with the digest computed again, then is an integrity failure.
+    /// `isCancelled` stops the upload between reads.
     func put(_ file: OpenedFile, offset: Int, length: Int, to url: SignedURL, easy: CurlEasy,
-             sums: inout StreamingChecksums, retries: inout Int, contentMD5: [UInt8]? = nil,
+             sums: inout StreamingChecksums, retries: inout Int,
              isCancelled: (@Sendable () -> Bool)? = nil) throws(StagingError) -> CurlEasy.Response {
         var failures = 0
         var digestRejected = false
-        var digest: [UInt8]? = contentMD5
-        if digest == nil, Self.sendsContentMD5(url) { digest = try Self.md5(of: file, offset: offset, length: length) }
+        var digest = try Self.sendsContentMD5(url) ? Self.md5(of: file, offset: offset, length: length) : nil
         while true {
             var attempt = sums
             var sent = 0
