@@ -3,6 +3,10 @@
 # one run, with hyperfine:
 #   1. `pilot stage get` (verifying Adler-32 on the way) against `curl -o` of the same file,
 #      both writing a new file, plain HTTP; prints the ratio (target: pilot no slower than curl);
+#      then the same two in alternating pairs (RUNS pairs; before each run the output is deleted
+#      and `sync` flushes what the run before left dirty, so no run pays for another's writeback:
+#      in hyperfine's blocks each curl run pays for the previous one's, pilot having fsynced its
+#      own), whose per-pair ratio also drifts less with the load of a shared machine;
 #   2. under nginx `limit_rate` per connection (how object stores cap one stream), 4 streams
 #      against 1; prints the speed-up (target: at least 3x).
 #
@@ -61,12 +65,29 @@ echo "bench: pilot $("$pilot" version | head -1)"
 hyperfine -N --runs "$runs" --warmup 1 --export-json "$work/single.json" \
     -n "curl -o (no checksum)" "curl -s -o $work/out/curl.bin $base/plain/big.bin" \
     -n "pilot stage get (adler32 verified)" "$pilot stage get $base/plain/big.bin $work/out/pilot.bin --checksum ad:$big_ad"
+python3 - "$runs" "$work/paired.json" "$work/out" "$base/plain/big.bin" "$pilot" "$big_ad" <<'PY'
+import json, os, subprocess, sys, time
+runs, out_json, out, url, pilot, ad = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
+def timed(argv, dest):
+    if os.path.exists(dest):
+        os.unlink(dest)
+    os.sync()
+    start = time.perf_counter()
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+pairs = []
+for _ in range(runs):
+    c = timed(["curl", "-s", "-o", out + "/curl.bin", url], out + "/curl.bin")
+    p = timed([pilot, "stage", "get", url, out + "/pilot.bin", "--checksum", "ad:" + ad], out + "/pilot.bin")
+    pairs.append((c, p))
+json.dump(pairs, open(out_json, "w"))
+PY
 hyperfine -N --runs 3 --export-json "$work/streams.json" \
     -n "pilot 1 stream at $rate/connection" "$pilot stage get $base/limited/limited.bin $work/out/one.bin --streams 1 --checksum ad:$limited_ad" \
     -n "pilot 4 streams at $rate/connection" "$pilot stage get $base/limited/limited.bin $work/out/four.bin --streams 4 --checksum ad:$limited_ad"
 
-python3 - "$work/single.json" "$work/streams.json" "$size_mib" <<'PY'
-import json, sys
+python3 - "$work/single.json" "$work/streams.json" "$size_mib" "$work/paired.json" <<'PY'
+import json, statistics, sys
 single = {r["command"]: r["median"] for r in json.load(open(sys.argv[1]))["results"]}
 streams = {r["command"]: r["median"] for r in json.load(open(sys.argv[2]))["results"]}
 curl, pilot = single["curl -o (no checksum)"], single["pilot stage get (adler32 verified)"]
@@ -77,6 +98,8 @@ print("| measurement | median | ratio |")
 print("|---|---:|---:|")
 print(f"| curl -o, {mib} MiB | {curl:.3f} s ({mib / curl:.0f} MiB/s) | |")
 print(f"| pilot stage get + adler32, {mib} MiB | {pilot:.3f} s ({mib / pilot:.0f} MiB/s) | {pilot / curl:.2f}x curl's time |")
+ratios = sorted(p / c for c, p in json.load(open(sys.argv[4])))
+print(f"| paired runs ({len(ratios)}), pilot's time / curl's | median {statistics.median(ratios):.2f} | range {ratios[0]:.2f}-{ratios[-1]:.2f} |")
 print(f"| 1 stream, rate-limited | {one:.3f} s | |")
 print(f"| 4 streams, rate-limited | {four:.3f} s | {one / four:.2f}x faster |")
 PY

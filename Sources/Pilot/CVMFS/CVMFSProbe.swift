@@ -15,6 +15,9 @@ struct CVMFSProbe: Sendable {
     var timeout: Duration
     /// A freshness stamp older than this many seconds makes a repository degraded.
     var maxAge: Int
+    /// Freshness files by repository name, replacing a named repository's own list
+    /// (`cvmfs_freshness_files`; see `CVMFSFreshnessFiles`).
+    var freshnessFiles: [String: [String]] = [:]
     /// The mount table to read; injectable for tests.
     var mountInfoPath = "/proc/self/mountinfo"
     /// Where each verdict is logged at debug level.
@@ -27,6 +30,7 @@ struct CVMFSProbe: Sendable {
 
     /// One verdict per repository, in the order given.
     func probe(_ repositories: [CVMFSRepository]) async -> [CVMFSRepoReport] {
+        let repositories = CVMFSFreshnessFiles.apply(freshnessFiles, to: repositories)
         let outcomes = await withTaskGroup(of: (Int, CVMFSProbeOutcome).self) { group in
             for (index, repository) in repositories.enumerated() {
                 group.addTask { (index, await observe(repository)) }

@@ -39,11 +39,21 @@ struct CVMFSProbeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-age"), help: "Seconds after which a lastUpdate stamp is stale (default 172800).")
     var maxAge: Int?
 
+    @Option(name: .customLong("freshness-file"), help: ArgumentHelp(
+        "REPO=PATH: a file holding a 'date | host | epoch' stamp, relative to the repository; repeat for more, REPO= for none. Replaces REPO's built-in list (ATLAS lastUpdate files); also cvmfs_freshness_files.",
+        valueName: "repo=path"))
+    var freshnessFiles: [String] = []
+
     @Flag(name: .long, help: "Mount repositories that are missing (mount.cvmfs or cvmfs_mount_command), then check again.")
     var mount = false
 
     func run() async throws {
-        let flags = ConfigurationLayer(cvmfsRoot: cvmfsRoot, cvmfsTimeout: timeout, cvmfsMaxAge: maxAge)
+        var flags = ConfigurationLayer(cvmfsRoot: cvmfsRoot, cvmfsTimeout: timeout, cvmfsMaxAge: maxAge)
+        do {
+            flags.cvmfsFreshnessFiles = freshnessFiles.isEmpty ? nil : try CVMFSFreshnessFiles.parse(freshnessFiles)
+        } catch {
+            throw CommandContext.fail(CVMFSFreshnessFlagError(error))
+        }
         let context = try CommandContext.make(global: global, flags: flags, label: "pilot.cvmfs")
         let settings = context.configuration
         var wanted: [CVMFSRepository] = []
@@ -53,7 +63,7 @@ struct CVMFSProbeCommand: AsyncParsableCommand {
         let probe = CVMFSProbe(
             cvmfsRoot: settings.cvmfsRoot, observer: "/proc/self/exe",
             timeout: .milliseconds(Int64(settings.cvmfsTimeout * 1000)), maxAge: settings.cvmfsMaxAge,
-            logger: context.logger
+            freshnessFiles: settings.cvmfsFreshnessFiles, logger: context.logger
         )
         var reports = await probe.probe(wanted)
         if mount {
@@ -87,4 +97,14 @@ struct CVMFSObserveCommand: ParsableCommand {
         let observation = CVMFSObserver.observe(path: path, xattrs: CVMFSObservation.xattrNames, files: files)
         print(try JSONOutput.encode(observation))
     }
+}
+
+/// A `--freshness-file` value that is not `REPO=PATH` with a valid name and a relative path: 64.
+struct CVMFSFreshnessFlagError: CommandError {
+    let error: CVMFSFreshnessFiles.ParseError
+
+    init(_ error: CVMFSFreshnessFiles.ParseError) { self.error = error }
+
+    var description: String { "invalid --freshness-file: \(error)" }
+    var exitCode: PilotExitCode { .usage }
 }

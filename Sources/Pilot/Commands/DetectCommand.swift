@@ -38,7 +38,7 @@ struct DetectCommand: AsyncParsableCommand {
             let probe = CVMFSProbe(
                 cvmfsRoot: settings.cvmfsRoot, observer: "/proc/self/exe",
                 timeout: .milliseconds(Int64(settings.cvmfsTimeout * 1000)), maxAge: settings.cvmfsMaxAge,
-                logger: context.logger)
+                freshnessFiles: settings.cvmfsFreshnessFiles, logger: context.logger)
             // Names were checked when the configuration was loaded.
             cvmfs = (probe, settings.cvmfsRepos.compactMap { try? CVMFSRepository(name: $0) })
         }

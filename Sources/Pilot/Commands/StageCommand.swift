@@ -35,8 +35,11 @@ struct StageGetCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Expected size in bytes.")
     var size: Int?
 
-    @Option(name: .long, help: "A CA bundle to trust instead of the system bundle (X509_CERT_DIR still applies).")
+    @Option(name: .long, help: "A CA bundle (PEM) to trust in addition to the system bundle and X509_CERT_DIR.")
     var cacert: String?
+
+    @Flag(name: .long, help: "Log libcurl's trace (connection info and headers, not bodies), secrets redacted (also PILOT_CURL_DEBUG=1).")
+    var debug = false
 
     @Option(name: .long, help: "Parallel range streams for large files (default: the URL's nconnections, else 1).")
     var streams: Int?
@@ -56,7 +59,7 @@ struct StageGetCommand: AsyncParsableCommand {
         do { expected = try checksum.map(FileChecksum.init) } catch {
             throw CommandContext.fail(StagingError.invalidRequest(error.description))
         }
-        var settings = CurlSettings.fromEnvironment(context.environment, caFile: cacert)
+        var settings = try StageOptions.settings(context, cacert: cacert, debug: debug)
         if let stallTimeout {
             guard stallTimeout > 0 else {
                 throw CommandContext.fail(StagingError.invalidRequest("--stall-timeout must be a positive number of seconds"))
@@ -98,9 +101,11 @@ struct StagePutCommand: AsyncParsableCommand {
         discussion: """
             --parts MANIFEST instead of URL: an S3 multipart upload. MANIFEST is a JSON file \
             {"part_size": N, "parts": ["url1", ...], "complete": "url"}: one presigned upload_part URL \
-            per part, in order, and the presigned complete_multipart_upload POST. Parts are sent one \
-            after the other. Exit codes as for get: 80 failed after retries, 81 expired, 82 refused, \
-            83 not found, 64 unreadable file or bad manifest.
+            per part, in order, and the presigned complete_multipart_upload POST. --streams N sends N \
+            parts at once, each on its own connection (default 1: one after the other). To S3 SigV4 \
+            URLs the body's MD5 goes as Content-MD5. Exit codes as for get: 80 failed after retries, \
+            81 expired, 82 refused, 83 not found, 84 the store received other bytes (BadDigest, after \
+            one retry), 64 unreadable file or bad manifest.
             """
     )
 
@@ -115,8 +120,14 @@ struct StagePutCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A JSON manifest of presigned part URLs for an S3 multipart upload, instead of URL.")
     var parts: String?
 
-    @Option(name: .long, help: "A CA bundle to trust instead of the system bundle (X509_CERT_DIR still applies).")
+    @Option(name: .long, help: "Parts uploaded at once with --parts, each on its own connection (default 1).")
+    var streams: Int?
+
+    @Option(name: .long, help: "A CA bundle (PEM) to trust in addition to the system bundle and X509_CERT_DIR.")
     var cacert: String?
+
+    @Flag(name: .long, help: "Log libcurl's trace (connection info and headers, not bodies), secrets redacted (also PILOT_CURL_DEBUG=1).")
+    var debug = false
 
     @Flag(name: .long, help: "Print a JSON summary: bytes, seconds, rate, retries, checksum, etag (and parts, with --parts).")
     var json = false
@@ -127,16 +138,21 @@ struct StagePutCommand: AsyncParsableCommand {
         case (.some, .some): throw ValidationError("give the presigned URL or --parts MANIFEST, not both")
         default: break
         }
+        if let streams {
+            guard parts != nil else { throw ValidationError("--streams goes with --parts: a single PUT is one stream") }
+            guard (1...64).contains(streams) else { throw ValidationError("--streams must be between 1 and 64") }
+        }
     }
 
     func run() async throws {
         let context = try CommandContext.make(global: global, label: "pilot.stage")
-        let uploader = SignedURLUploader(
-            settings: .fromEnvironment(context.environment, caFile: cacert), logger: context.logger)
+        var uploader = SignedURLUploader(
+            settings: try StageOptions.settings(context, cacert: cacert, debug: debug), logger: context.logger)
+        uploader.contentMD5Override = context.environment["PILOT_TEST_CONTENT_MD5"]
         let summary: UploadSummary
         do throws(StagingError) {
             if let parts {
-                summary = try uploader.upload(file, parts: MultipartManifest.load(parts))
+                summary = try uploader.upload(file, parts: MultipartManifest.load(parts), streams: streams ?? 1)
             } else {
                 summary = try uploader.upload(file, to: SignedURL(url ?? ""))
             }
@@ -149,5 +165,21 @@ struct StagePutCommand: AsyncParsableCommand {
             let inParts = summary.parts.map { " in \($0) parts" } ?? ""
             print("\(file): \(summary.bytes) bytes\(inParts) in \(NodeSummary.format(summary.seconds)) s, \(summary.checksum)")
         }
+    }
+}
+
+/// What `stage get` and `stage put` share: the transfer settings from the environment and flags.
+enum StageOptions {
+    /// The environment's settings, `--cacert` trusted on top of the system bundle, the trace on
+    /// with `--debug`; an unreadable `--cacert` exits 64 before any request.
+    static func settings(_ context: CommandContext, cacert: String?, debug: Bool) throws -> CurlSettings {
+        if let cacert {
+            do { _ = try FileReader.readString(cacert) } catch {
+                throw CommandContext.fail(StagingError.invalidRequest("cannot read --cacert: \(error)"))
+            }
+        }
+        var settings = CurlSettings.fromEnvironment(context.environment, caFile: cacert)
+        if debug { settings.debugTrace = true }
+        return settings
     }
 }

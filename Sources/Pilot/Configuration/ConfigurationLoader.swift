@@ -80,6 +80,7 @@ enum ConfigurationLoader {
         layer.cvmfsTimeout = try reader.value(.cvmfsTimeout, expected: "seconds", Double.init)
         layer.cvmfsMaxAge = try reader.value(.cvmfsMaxAge, expected: "whole seconds") { Int($0) }
         layer.cvmfsMountCommand = reader.string(.cvmfsMountCommand)
+        layer.cvmfsFreshnessFiles = try CVMFSFreshnessFiles.environment(environment)
         layer.panda = try PandaSettingsLayer.environment(environment)  // PanDA server: Harvester's and PILOT_PANDA_*
         layer.accounting = try AccountingLayer.environment(environment)  // issue 7
         layer.run = try RunSettingsLayer.environment(environment)  // pilot run: PILOT_RUN_*
@@ -103,6 +104,7 @@ enum ConfigurationLoader {
         guard configuration.cvmfsMaxAge > 0 else {
             throw .invalidValue(key: "cvmfs_max_age", reason: "must be a positive number of seconds")
         }
+        try CVMFSFreshnessFiles.validate(configuration.cvmfsFreshnessFiles)
         try configuration.panda.validate()  // PanDA server
         try AccountingLayer.validate(configuration.accounting)  // issue 7
         try configuration.run.validate()  // pilot run

@@ -29,6 +29,9 @@ struct PilotConfiguration: Codable, Sendable, Equatable {
     /// The command that mounts a repository, run as `<command> REPO DIR`; nil uses the node's
     /// `mount.cvmfs`. A cvmfsexec `mountrepo` wrapper fits here.
     var cvmfsMountCommand: String?
+    /// Freshness files by repository, overriding the built-in ATLAS `lastUpdate` list for the
+    /// repositories named (`CVMFSFreshnessFiles`); empty by default.
+    var cvmfsFreshnessFiles: [String: [String]] = [:]
     // MARK: PanDA server (Server/, Job/, Harvester/): one nested object, `panda`.
     /// The PanDA server, queue and worker identity (`PandaSettings`; file key `panda`, variables
     /// `PILOT_PANDA_<KEY>`, Harvester's pod environment).
@@ -55,6 +58,7 @@ struct PilotConfiguration: Codable, Sendable, Equatable {
         case cvmfsTimeout = "cvmfs_timeout"
         case cvmfsMaxAge = "cvmfs_max_age"
         case cvmfsMountCommand = "cvmfs_mount_command"
+        case cvmfsFreshnessFiles = "cvmfs_freshness_files"
         case panda  // PanDA server
         case accounting  // issue 7
         case run  // pilot run
@@ -84,6 +88,7 @@ struct ConfigurationLayer: Codable, Sendable, Equatable {
     var cvmfsTimeout: Double?
     var cvmfsMaxAge: Int?
     var cvmfsMountCommand: String?
+    var cvmfsFreshnessFiles: [String: [String]]?
     var panda: PandaSettingsLayer?  // PanDA server
     var accounting: AccountingLayer?  // issue 7
     var run: RunSettingsLayer?  // pilot run
@@ -107,6 +112,7 @@ struct ConfigurationLayer: Codable, Sendable, Equatable {
         set(cvmfsTimeout, \.cvmfsTimeout)
         set(cvmfsMaxAge, \.cvmfsMaxAge)
         if let cvmfsMountCommand { configuration.cvmfsMountCommand = cvmfsMountCommand }
+        if let cvmfsFreshnessFiles { configuration.cvmfsFreshnessFiles.merge(cvmfsFreshnessFiles) { $1 } }
         panda?.apply(to: &configuration.panda)  // PanDA server
         accounting?.apply(to: &configuration.accounting)  // issue 7
         run?.apply(to: &configuration.run)  // pilot run

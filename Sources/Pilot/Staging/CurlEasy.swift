@@ -70,7 +70,10 @@ final class CurlEasy {
             _ = pilot_curl_setopt_header_function(handle, curlHeader)
             request.settings.apply(to: handle)
             configure(handle)
-            let code = curl_easy_perform(handle)
+            let trace = request.settings.debugTrace ? CurlDebugTrace() : nil
+            trace?.attach(to: handle)
+            let code = withExtendedLifetime(trace) { curl_easy_perform(handle) }
+            if trace != nil { CurlDebugTrace.detach(from: handle) }
             // The handle outlives this call: leave it no pointer to what is freed below.
             _ = pilot_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, nil)
             _ = pilot_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, nil)

@@ -24,14 +24,19 @@ struct UploadSummary: Codable, Sendable, Equatable {
 ///
 /// Content-Length is the file's size; the Adler-32 for the output report is computed as the bytes
 /// are read, with no second pass. A failed attempt is retried whole (a truncated PUT leaves the
-/// old object untouched); an expired or refused signature is not retried.
+/// old object untouched); an expired or refused signature is not retried. To a store that checks
+/// it (S3), the body's MD5 goes along as `Content-MD5`, computed before the upload
+/// (SignedURLUploader+ContentMD5.swift).
 ///
-/// `upload(_:parts:)` does an S3 multipart upload with presigned part URLs
+/// `upload(_:parts:streams:)` does an S3 multipart upload with presigned part URLs
 /// (SignedURLUploader+Multipart.swift).
 struct SignedURLUploader: Sendable {
     var settings: CurlSettings
     var policy = RetryPolicy()
     var logger: Logger
+    /// Tests only: sent as `Content-MD5` instead of the computed digest, to make the store answer
+    /// `BadDigest` (`PILOT_TEST_CONTENT_MD5`).
+    var contentMD5Override: String?
 
     /// Uploads `path` to `url`.
     func upload(_ path: String, to url: SignedURL) throws(StagingError) -> UploadSummary {
@@ -73,14 +78,27 @@ struct SignedURLUploader: Sendable {
     /// PUTs bytes `[offset, offset + length)` of `file` to `url`, read with pread and added to
     /// `sums` as they go; returns the 2xx response. A failed attempt is retried whole (the sums
     /// restart from where they were), up to the policy's attempts; `retries` counts them.
+    ///
+    /// Where the store checks it, `Content-MD5` is sent, computed here first; a `400 BadDigest`
+    /// gets one more attempt with the digest computed again, then is an integrity failure.
+    /// `isCancelled` stops the upload between reads.
     func put(_ file: OpenedFile, offset: Int, length: Int, to url: SignedURL, easy: CurlEasy,
-             sums: inout StreamingChecksums, retries: inout Int) throws(StagingError) -> CurlEasy.Response {
+             sums: inout StreamingChecksums, retries: inout Int,
+             isCancelled: (@Sendable () -> Bool)? = nil) throws(StagingError) -> CurlEasy.Response {
         var failures = 0
+        var digestRejected = false
+        var digest = try Self.sendsContentMD5(url) ? Self.md5(of: file, offset: offset, length: length) : nil
         while true {
             var attempt = sums
             var sent = 0
             var readError: Int32?
-            let (response, body) = easy.put(CurlEasy.Request(url: url.url, settings: settings), size: length) { buffer in
+            var cancelled = false
+            let headers = digest.map { ["Content-MD5: \(contentMD5Override ?? Self.base64($0))"] } ?? []
+            let (response, body) = easy.put(CurlEasy.Request(url: url.url, headers: headers, settings: settings), size: length) { buffer in
+                if isCancelled?() ?? false {
+                    cancelled = true
+                    return nil
+                }
                 let wanted = min(buffer.count, length - sent)
                 guard wanted > 0 else { return 0 }
                 let n = pread(file.fd, buffer.baseAddress, wanted, off_t(offset + sent))
@@ -95,12 +113,21 @@ struct SignedURLUploader: Sendable {
             if let readError {
                 throw .invalidRequest("cannot read \(SystemCallError(call: "pread", path: file.path, errno: readError))")
             }
+            if cancelled { throw .transfer(url: url.description, attempts: failures + 1, last: "cancelled: another part failed") }
             let status = response.status
             let why: String
             switch status {
             case 200...299 where response.code == 0 && sent == length:
                 sums = attempt
                 return response
+            case 400 where SignedURLDownloader.xmlValue("Code", in: body) == "BadDigest":
+                let detail = "the store answered 400 BadDigest: the MD5 of what it received is not the Content-MD5 sent"
+                guard !digestRejected else { throw .uploadCorrupted(url: url.description, detail: detail) }
+                digestRejected = true
+                retries += 1
+                logger.warning("upload corrupted on the way, sending it again", metadata: ["url": "\(url)", "why": "\(detail)"])
+                digest = try Self.md5(of: file, offset: offset, length: length)
+                continue
             case 400, 403:
                 throw SignedURLDownloader.refusal(status: status, body: body, url: url.description)
             default:

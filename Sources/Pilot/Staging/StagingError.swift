@@ -10,6 +10,9 @@ enum StagingError: Error, CustomStringConvertible, Equatable {
     case checksumMismatch(url: String, expected: String, actual: String)
     /// More or fewer bytes than the catalogue says.
     case sizeMismatch(url: String, expected: Int, actual: Int)
+    /// The store computed another MD5 than the `Content-MD5` sent (S3 `400 BadDigest`), twice:
+    /// the bytes changed on the way or the file changed while it was read. Nothing was stored.
+    case uploadCorrupted(url: String, detail: String)
     /// The destination's file system is full.
     case diskFull(path: String)
     /// The destination could not be written.
@@ -30,6 +33,8 @@ enum StagingError: Error, CustomStringConvertible, Equatable {
         case .checksumMismatch(let url, let expected, let actual):
             "checksum mismatch for \(url): expected \(expected), got \(actual) (after a full retry)"
         case .sizeMismatch(let url, let expected, let actual): "size mismatch for \(url): expected \(expected) bytes, got \(actual)"
+        case .uploadCorrupted(let url, let detail):
+            "integrity failure uploading \(url): \(detail) (after a full retry); nothing was stored"
         case .diskFull(let path): "disk full writing \(path)"
         case .file(let error): "cannot write the destination: \(error)"
         case .tls(let url, let message): "TLS verification failed for \(url): \(message)"
@@ -45,7 +50,7 @@ extension StagingError: CommandError {
         case .expired: .urlExpired
         case .forbidden, .tls: .forbidden
         case .notFound: .notFound
-        case .checksumMismatch, .sizeMismatch: .checksumMismatch
+        case .checksumMismatch, .sizeMismatch, .uploadCorrupted: .checksumMismatch
         case .diskFull, .file: .cannotWrite
         case .transfer: .transferFailed
         case .invalidRequest: .usage

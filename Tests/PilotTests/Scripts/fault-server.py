@@ -13,7 +13,12 @@ ETag, a flipped byte, a stall. Every behaviour is chosen by the path prefix and 
     /flip/NAME?times=N          one byte flipped (the middle one) in the first N answers (default 1)
     /status/503-twice/NAME      503 SlowDown with Retry-After: 0 to the first two requests, then 200
     /stall/NAME?after=BYTES     sends BYTES, then nothing until the client gives up
-    /put/NAME                   PUT stores the body as ROOT/NAME; 201 with ETag "<md5 hex>"
+    /put/NAME                   PUT stores the body as ROOT/NAME; 201 with ETag "<md5 hex>";
+                                a Content-MD5 that does not match the body gets 400 BadDigest
+    /put/NAME?fail=N            the first N PUTs (per path and query) get 500 InternalError, body read
+    /complete/NAME?error=CODE&times=N
+                                POST: the first N answers are 200 with an S3 <Error><Code>CODE</Code>
+                                body (default N 1), then 200 with <CompleteMultipartUploadResult>
     /skew/NAME?skew=S           the first resumed range (start > 0) is answered from S bytes earlier
     /overlong/NAME              a range is served to the end of the file, whatever its end
     ...?cut=BYTES               any behaviour: the first answer from byte 0 is reset after BYTES
@@ -38,6 +43,7 @@ that process is gone, so a crashed test run leaves no server behind.
 """
 
 import argparse
+import base64
 import hashlib
 import http.server
 import json
@@ -57,6 +63,11 @@ SLOWDOWN_XML = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n'
     b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>\n"
 )
+
+
+def s3_error(code, message):
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code><Message>%s</Message></Error>\n'
+            % (code, message)).encode()
 
 
 class State:
@@ -157,6 +168,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if body is None:
             self.simple(400, b"bad request body\n")
             return
+        query = urllib.parse.parse_qs(url.query)
+        if self.state.count(self.path + "#fail") < int(query.get("fail", ["0"])[0]):
+            self.xml(500, s3_error("InternalError", "We encountered an internal error. Please try again."))
+            return
+        sent_md5 = self.headers.get("Content-MD5")
+        if sent_md5 is not None and sent_md5 != base64.b64encode(hashlib.md5(body).digest()).decode():
+            self.xml(400, s3_error("BadDigest", "The Content-MD5 you specified did not match what we received."))
+            return
         target = self.local_path(name)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         partial = target + ".fault-server-part"
@@ -169,6 +188,33 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("ETag", etag)
         self.send_header("Content-Length", "0")
         self.end_headers()
+
+    def do_POST(self):
+        url = urllib.parse.urlsplit(self.path)
+        behaviour, name = self.split(url.path)
+        if behaviour != "complete" or name is None:
+            self.simple(405, b"POST only under /complete/\n")
+            return
+        if self.read_body() is None:
+            self.simple(400, b"bad request body\n")
+            return
+        query = urllib.parse.parse_qs(url.query)
+        code = query.get("error", [None])[0]
+        if code and self.state.count(self.path) < int(query.get("times", ["1"])[0]):
+            # S3 sends 200 before it knows the outcome; the error comes in the body.
+            self.xml(200, s3_error(code, "We encountered an internal error. Please try again."))
+            return
+        self.xml(200, (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<CompleteMultipartUploadResult><Key>%s</Key>'
+            '<ETag>&quot;fault-server-etag-1&quot;</ETag></CompleteMultipartUploadResult>' % name).encode())
+
+    def xml(self, status, body):
+        self.record(status)
+        self.send_response(status)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def split(self, path):
         """(behaviour, NAME) for a path; behaviour "status/503-twice" has two segments."""
