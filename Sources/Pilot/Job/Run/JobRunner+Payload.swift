@@ -107,7 +107,8 @@ extension JobRunner {
     /// A repository the job needs (its image's, its release's) must answer before the payload starts.
     private func checkRepository(_ repository: CVMFSRepository, logger: Logger) async throws(StepFailure) {
         let probe = CVMFSProbe(cvmfsRoot: configuration.cvmfsRoot, observer: "/proc/self/exe",
-                               timeout: .milliseconds(Int64(configuration.cvmfsTimeout * 1000)), maxAge: configuration.cvmfsMaxAge, logger: logger)
+                               timeout: .milliseconds(Int64(configuration.cvmfsTimeout * 1000)), maxAge: configuration.cvmfsMaxAge,
+                               freshnessFiles: configuration.cvmfsFreshnessFiles, logger: logger)
         guard let report = await probe.probe([repository]).first, report.status == .unavailable else { return }
         throw StepFailure(code: .imageNotFound, diagnostic: "CVMFS repository \(repository.name) the job needs is unavailable: \(report.reason ?? "no reason")")
     }

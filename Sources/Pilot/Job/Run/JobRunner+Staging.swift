@@ -91,7 +91,10 @@ extension JobRunner {
             return OutputFileReport.Entry(lfn: file.lfn, guid: file.guid ?? UUID().uuidString.lowercased(), size: summary.bytes,
                                           adler32: adler, surl: nil, endpoint: file.ddmEndpoint ?? Self.signedURLEndpoint)
         case let .failure(error):
-            let code: PilotErrorCode = if case .checksumMismatch = error { .putADMismatch } else { .stageOutFailed }
+            let code: PilotErrorCode = switch error {
+            case .checksumMismatch, .uploadCorrupted: .putADMismatch
+            default: .stageOutFailed
+            }
             throw StepFailure(code: code, diagnostic: "stage-out of \(file.lfn): \(error)")
         }
     }
