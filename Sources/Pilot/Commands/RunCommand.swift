@@ -14,7 +14,7 @@ struct RunCommand: AsyncParsableCommand {
             Every option is also a configuration key (file `panda`/`run`/`accounting` objects, PILOT_PANDA_*, \
             PILOT_RUN_*, PILOT_ACCOUNTING_* variables); a Harvester pod needs none. Exit codes: 0 no more \
             jobs (or --max-jobs, or the lifetime, reached), 69 the server refused or cannot be used, or a \
-            CVMFS repository the queue needs is unavailable, 75 stopped by a preemption notice \
+            CVMFS repository the queue needs is not ok (run.cvmfs_degraded), 75 stopped by a preemption notice \
             (run.notice_file, run.notice_url), 78 no server and no job file, or bad configuration, 125 no \
             container runtime works on this node, 128+N stopped by signal N (SIGTERM: 143); a stopped \
             pilot stops its job, stages out, reports and accounts it within run.stop_budget (30 s).
@@ -118,10 +118,15 @@ struct RunCommand: AsyncParsableCommand {
         guard runtimes.preferred != nil else {
             throw CommandContext.fail(RunError.noRuntime(runtimes.builtin.reason ?? "no backend"))
         }
-        let unavailable = (node.cvmfs?.repos ?? []).filter { $0.status == .unavailable }
-        if !unavailable.isEmpty {
-            let names = unavailable.map { "\($0.name) (\($0.reason ?? "unavailable"))" }.joined(separator: ", ")
+        let policy = settings.run.cvmfsDegraded
+        let refused = (node.cvmfs?.repos ?? []).filter { policy.refuses($0.status) }
+        if !refused.isEmpty {
+            let names = refused.map { "\($0.name) \($0.status.rawValue) (\($0.reason ?? "no reason"))" }.joined(separator: ", ")
             throw CommandContext.fail(RunError.cvmfsUnavailable(names))
+        }
+        for repo in node.cvmfs?.repos ?? [] where repo.status == .degraded {
+            context.logger.warning("a CVMFS repository the queue needs is degraded; jobs are taken (run.cvmfs_degraded = accept)",
+                                   metadata: ["repo": "\(repo.name)", "reason": "\(repo.reason ?? "")"])
         }
         context.logger.info("node", metadata: [
             "arch": "\(node.arch.rawValue)", "cpu": "\(node.cpu.model ?? "?")", "level": "\(node.cpu.microarchLevel ?? "-")",
@@ -142,7 +147,7 @@ enum RunError: CommandError {
         switch self {
         case .nothingToDo: "nothing to run: give --server and --queue (or PILOT_PANDA_QUEUE, or Harvester's environment), or --job-file"
         case let .noRuntime(reason): "no container runtime works on this node, so no job is taken: \(reason)"
-        case let .cvmfsUnavailable(names): "CVMFS repositories the queue needs are unavailable, so no job is taken: \(names)"
+        case let .cvmfsUnavailable(names): "CVMFS repositories the queue needs are not usable, so no job is taken: \(names)"
         case let .serverRefused(message): "the server cannot be used: \(message)"
         }
     }

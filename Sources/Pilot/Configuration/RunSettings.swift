@@ -41,13 +41,16 @@ struct RunSettings: Codable, Sendable, Equatable {
     var noticeHeader: String?
     /// Seconds between two looks for a notice.
     var noticeInterval: Double = 5
+    /// Whether a `degraded` CVMFS repository (mounted, but stale, hiding its xattrs, with I/O
+    /// errors) is good enough for jobs: `refuse` (the default: only `ok` is) or `accept`.
+    var cvmfsDegraded = CVMFSDegradedPolicy.refuse
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case heartbeat, maxJobs = "max_jobs", emptyPolls = "empty_polls", pollInterval = "poll_interval"
         case lifetime, jobFile = "job_file", payloadImage = "payload_image", imageCache = "image_cache"
         case grace, keepWorkdirs = "keep_workdirs", monitorInterval = "monitor_interval", loopingTimeout = "looping_timeout"
         case stopBudget = "stop_budget", minJobTime = "min_job_time", noticeFile = "notice_file", noticeURL = "notice_url"
-        case noticeHeader = "notice_header", noticeInterval = "notice_interval"
+        case noticeHeader = "notice_header", noticeInterval = "notice_interval", cvmfsDegraded = "cvmfs_degraded"
     }
 
     /// Ranges every value must be in.
@@ -90,6 +93,7 @@ struct RunSettingsLayer: Codable, Sendable, Equatable {
     var noticeURL: String?
     var noticeHeader: String?
     var noticeInterval: Double?
+    var cvmfsDegraded: CVMFSDegradedPolicy?
 
     typealias CodingKeys = RunSettings.CodingKeys
 
@@ -118,6 +122,7 @@ struct RunSettingsLayer: Codable, Sendable, Equatable {
         noticeURL = try keyed.decodeIfPresent(String.self, forKey: .noticeURL)
         noticeHeader = try keyed.decodeIfPresent(String.self, forKey: .noticeHeader)
         noticeInterval = try keyed.decodeIfPresent(Double.self, forKey: .noticeInterval)
+        cvmfsDegraded = try keyed.decodeIfPresent(CVMFSDegradedPolicy.self, forKey: .cvmfsDegraded)
     }
 
     /// Overrides the settings this layer sets.
@@ -130,6 +135,7 @@ struct RunSettingsLayer: Codable, Sendable, Equatable {
         set(keepWorkdirs, \.keepWorkdirs); set(monitorInterval, \.monitorInterval); set(loopingTimeout, \.loopingTimeout)
         set(stopBudget, \.stopBudget); set(minJobTime, \.minJobTime); set(noticeFile, \.noticeFile)
         set(noticeURL, \.noticeURL); set(noticeHeader, \.noticeHeader); set(noticeInterval, \.noticeInterval)
+        set(cvmfsDegraded, \.cvmfsDegraded)
     }
 
     /// `PILOT_RUN_HEARTBEAT`, `PILOT_RUN_MAX_JOBS`, … (the file keys in upper case); empty counts as unset.
@@ -146,6 +152,11 @@ struct RunSettingsLayer: Codable, Sendable, Equatable {
                     throw .invalidEnvironment(variable: variable, value: text, expected: key == .maxJobs || key == .emptyPolls ? "a whole number" : "seconds")
                 }
                 literal = text
+            } else if key == .cvmfsDegraded {
+                guard CVMFSDegradedPolicy(rawValue: text) != nil else {
+                    throw .invalidEnvironment(variable: variable, value: text, expected: "refuse or accept")
+                }
+                literal = PilotLogHandler.jsonString(text)
             } else if key == .keepWorkdirs {
                 guard ["true", "false", "1", "0"].contains(text.lowercased()) else {
                     throw .invalidEnvironment(variable: variable, value: text, expected: "true or false")
@@ -161,5 +172,18 @@ struct RunSettingsLayer: Codable, Sendable, Equatable {
         } catch {
             throw .invalidValue(key: "PILOT_RUN_*", reason: "\(error)")
         }
+    }
+}
+
+/// What `pilot run` makes of a `degraded` CVMFS repository that the queue or a job needs.
+enum CVMFSDegradedPolicy: String, Codable, Sendable, Equatable {
+    /// Only `ok` will do: no job is taken (queue), the job fails with 1360 (job).
+    case refuse
+    /// Degraded is good enough; the pilot logs a warning.
+    case accept
+
+    /// Whether a repository in `status` stops the queue or the job.
+    func refuses(_ status: CVMFSRepoReport.Status) -> Bool {
+        status == .unavailable || (status == .degraded && self == .refuse)
     }
 }

@@ -109,8 +109,13 @@ extension JobRunner {
         let probe = CVMFSProbe(cvmfsRoot: configuration.cvmfsRoot, observer: "/proc/self/exe",
                                timeout: .milliseconds(Int64(configuration.cvmfsTimeout * 1000)), maxAge: configuration.cvmfsMaxAge,
                                freshnessFiles: configuration.cvmfsFreshnessFiles, logger: logger)
-        guard let report = await probe.probe([repository]).first, report.status == .unavailable else { return }
-        throw StepFailure(code: .imageNotFound, diagnostic: "CVMFS repository \(repository.name) the job needs is unavailable: \(report.reason ?? "no reason")")
+        guard let report = await probe.probe([repository]).first else { return }
+        if settings.cvmfsDegraded.refuses(report.status) {
+            throw StepFailure(code: .imageNotFound, diagnostic: "CVMFS repository \(repository.name) the job needs is \(report.status.rawValue): \(report.reason ?? "no reason")")
+        }
+        if report.status == .degraded {
+            logger.warning("a CVMFS repository the job needs is degraded", metadata: ["repo": "\(repository.name)", "reason": "\(report.reason ?? "")"])
+        }
     }
 
     private var monitorConfiguration: MonitorConfiguration {
