@@ -129,6 +129,9 @@ struct StagePutCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Log libcurl's trace (connection info and headers, not bodies), secrets redacted (also PILOT_CURL_DEBUG=1).")
     var debug = false
 
+    @Option(name: .customLong("min-rate"), help: "Slowest rate in MB/s to plan for: a file that cannot be sent at it before the signature expires is refused up front (default: not checked).")
+    var minimumRate: Double?
+
     @Flag(name: .long, help: "Print a JSON summary: bytes, seconds, rate, retries, checksum, etag (and parts, with --parts).")
     var json = false
 
@@ -149,6 +152,7 @@ struct StagePutCommand: AsyncParsableCommand {
         var uploader = SignedURLUploader(
             settings: try StageOptions.settings(context, cacert: cacert, debug: debug), logger: context.logger)
         uploader.contentMD5Override = context.environment["PILOT_TEST_CONTENT_MD5"]
+        if let minimumRate { uploader.minimumRate = minimumRate * 1_000_000 }
         let summary: UploadSummary
         do throws(StagingError) {
             if let parts {

@@ -35,6 +35,7 @@ extension SignedURLUploader {
         let now = Int(Date().timeIntervalSince1970)
         for url in partURLs { try url.checkNotExpired(now: now) }
         try complete.checkNotExpired(now: now)
+        if let minimumRate { try complete.checkTime(for: file.size, minimumRate: minimumRate, now: now) }
 
         let uploaded = try uploadParts(file, partURLs, partSize: manifest.partSize, streams: max(1, min(streams, partURLs.count)))
         var adler: UInt = 1

@@ -37,6 +37,10 @@ struct SignedURLUploader: Sendable {
     /// Tests only: sent as `Content-MD5` instead of the computed digest, to make the store answer
     /// `BadDigest` (`PILOT_TEST_CONTENT_MD5`).
     var contentMD5Override: String?
+    /// The slowest rate (bytes/s) to plan for: when set, a file that cannot be sent at this rate
+    /// before the signature expires is refused before a byte goes out (for multipart, the whole
+    /// file against the completion URL, the last one used). Off by default, as for downloads.
+    var minimumRate: Double?
 
     /// Uploads `path` to `url`.
     func upload(_ path: String, to url: SignedURL) throws(StagingError) -> UploadSummary {
@@ -44,6 +48,7 @@ struct SignedURLUploader: Sendable {
         try url.checkNotExpired(now: Int(Date().timeIntervalSince1970))
         let file = try OpenedFile(path)
         defer { close(file.fd) }
+        if let minimumRate { try url.checkTime(for: file.size, minimumRate: minimumRate, now: Int(Date().timeIntervalSince1970)) }
         guard let easy = CurlEasy() else { throw .invalidRequest("libcurl could not allocate a handle") }
         var sums = StreamingChecksums(md5: false)
         var retries = 0

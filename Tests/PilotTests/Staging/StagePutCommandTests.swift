@@ -35,5 +35,16 @@ struct StagePutCommandTests {
 
         let missing = try PilotBinary.run(["stage", "put", servers.directory + "/nope", servers.faultURL("put", "n.bin")])
         #expect(missing.status == 64)
+
+        // 3 MiB at 10 kB/s need 315 s; the link has 60: refused before a byte goes out. At 1 MB/s it fits.
+        let soon = Int(Date().timeIntervalSince1970) + 60
+        let tooSlow = try PilotBinary.run(["stage", "put", local, servers.signedURL(path: "up/slow.bin", method: "PUT", expires: soon),
+                                           "--min-rate", "0.01"])
+        #expect(tooSlow.status == 81, "\(tooSlow.stderr)")
+        #expect(tooSlow.stderr.contains("s left"), "\(tooSlow.stderr)")
+        #expect(servers.uploadedFile("up/slow.bin") == nil)
+        let fits = try PilotBinary.run(["stage", "put", local, servers.signedURL(path: "up/fits.bin", method: "PUT", expires: soon),
+                                        "--min-rate", "1"])
+        #expect(fits.status == 0, "\(fits.stderr)")
     }
 }
