@@ -30,14 +30,43 @@ final class CurlEasy {
     }
 
     private let handle: UnsafeMutableRawPointer
+    /// The multi handle that drives this one's transfers: it also keeps its connections alive
+    /// between requests, so it lives as long as the easy handle.
+    private let multi: UnsafeMutableRawPointer
 
     /// A new handle; nil only when libcurl cannot allocate one.
     init?() {
         guard let handle = curl_easy_init() else { return nil }
+        guard let multi = curl_multi_init() else {
+            curl_easy_cleanup(handle)
+            return nil
+        }
         self.handle = handle
+        self.multi = multi
     }
 
-    deinit { curl_easy_cleanup(handle) }
+    deinit {
+        curl_multi_cleanup(multi)
+        curl_easy_cleanup(handle)
+    }
+
+    /// Runs the handle's transfer through the multi interface on this thread (add, perform,
+    /// poll until done) and returns its result. Parallel streams each have a thread, a handle and
+    /// a multi of their own, so TLS never makes one core the limit.
+    private func drive() -> CURLcode {
+        guard curl_multi_add_handle(multi, handle) == CURLM_OK else { return CURLE_OUT_OF_MEMORY }
+        defer { curl_multi_remove_handle(multi, handle) }
+        var running: Int32 = 1
+        while running > 0 {
+            guard curl_multi_perform(multi, &running) == CURLM_OK else { return CURLE_RECV_ERROR }
+            if running > 0, curl_multi_poll(multi, nil, 0, 1000, nil) != CURLM_OK { return CURLE_RECV_ERROR }
+        }
+        var left: Int32 = 0
+        while let message = curl_multi_info_read(multi, &left) {
+            if message.pointee.msg == CURLMSG_DONE { return message.pointee.data.result }
+        }
+        return CURLE_RECV_ERROR
+    }
 
     /// Performs a GET; body bytes go to `sink`, which returns false to stop the transfer.
     /// `onResponse` runs once the headers of the final response are in, before any body byte.
@@ -72,7 +101,7 @@ final class CurlEasy {
             configure(handle)
             let trace = request.settings.debugTrace ? CurlDebugTrace() : nil
             trace?.attach(to: handle)
-            let code = withExtendedLifetime(trace) { curl_easy_perform(handle) }
+            let code = withExtendedLifetime(trace) { drive() }
             if trace != nil { CurlDebugTrace.detach(from: handle) }
             // The handle outlives this call: leave it no pointer to what is freed below.
             _ = pilot_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, nil)

@@ -356,6 +356,17 @@ final class StagingServers {
 
     /// Every process the servers run now: the script, nginx's master and workers, the fault server.
     func processIDs() -> [pid_t] {
+        // nginx forks its worker just after it listens: give it a moment to be there.
+        let deadline = Date().addingTimeInterval(3)
+        var pids = currentProcessIDs()
+        while pids.count < 4, Date() < deadline {
+            usleep(20_000)
+            pids = currentProcessIDs()
+        }
+        return pids
+    }
+
+    private func currentProcessIDs() -> [pid_t] {
         var pids: [pid_t] = []
         for process in [nginx, fault].compactMap({ $0 }) where process.isRunning {
             pids.append(process.processIdentifier)
