@@ -17,13 +17,6 @@ venv=${PILOT_DIRQ_VENV:-/var/cache/pilot/dirq-venv}
 dirq_version=1.8
 packages=("dirq==$dirq_version" future iso8601)
 
-check_only=false
-case "${1:-}" in
-    --check) check_only=true ;;
-    "") ;;
-    *) echo "usage: $0 [--check]" >&2; exit 2 ;;
-esac
-
 installed() {
     [[ -x "$venv/bin/python" ]] || return 1
     "$venv/bin/python" - "$dirq_version" <<'PY' 2>/dev/null
@@ -35,24 +28,7 @@ sys.exit(0 if version("dirq") == sys.argv[1] else 1)
 PY
 }
 
-if installed; then
-    echo "install-dirq: dirq $dirq_version, future and iso8601 already in $venv"
-    exit 0
-fi
-if $check_only; then
-    echo "install-dirq: dirq $dirq_version not installed in $venv"
-    exit 1
-fi
-
-# Debian's python3 (pyenv shims on PATH start slowly and may lack the venv module).
-python=/usr/bin/python3
-[[ -x "$python" ]] || python=$(command -v python3)
-echo "install-dirq: creating $venv with $python"
-mkdir -p "$(dirname "$venv")"
-"$python" -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check "${packages[@]}"
-if ! installed; then
-    echo "install-dirq: pip finished but dirq $dirq_version is not importable in $venv" >&2
-    exit 1
-fi
-echo "install-dirq: installed dirq $dirq_version in $venv"
+tool=install-dirq
+what="dirq $dirq_version, future and iso8601"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/pip-venv.sh"
+pip_venv_main "$@"

@@ -14,13 +14,7 @@ set -euo pipefail
 
 venv=${PILOT_KUBE_VALIDATE_VENV:-/var/cache/pilot/kube-validate-venv}
 version=1.37.0
-
-check_only=false
-case "${1:-}" in
-    --check) check_only=true ;;
-    "") ;;
-    *) echo "usage: $0 [--check]" >&2; exit 2 ;;
-esac
+packages=("kubernetes-validate==$version")
 
 installed() {
     [[ -x "$venv/bin/python" ]] || return 1
@@ -32,24 +26,7 @@ sys.exit(0 if version("kubernetes-validate") == sys.argv[1] else 1)
 PY
 }
 
-if installed; then
-    echo "install-kube-validate: kubernetes-validate $version already in $venv"
-    exit 0
-fi
-if $check_only; then
-    echo "install-kube-validate: kubernetes-validate $version not installed in $venv"
-    exit 1
-fi
-
-# Debian's python3 (pyenv shims on PATH start slowly and may lack the venv module).
-python=/usr/bin/python3
-[[ -x "$python" ]] || python=$(command -v python3)
-echo "install-kube-validate: creating $venv with $python"
-mkdir -p "$(dirname "$venv")"
-"$python" -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check "kubernetes-validate==$version"
-if ! installed; then
-    echo "install-kube-validate: pip finished but kubernetes-validate $version is not importable in $venv" >&2
-    exit 1
-fi
-echo "install-kube-validate: installed kubernetes-validate $version in $venv"
+tool=install-kube-validate
+what="kubernetes-validate $version"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/pip-venv.sh"
+pip_venv_main "$@"

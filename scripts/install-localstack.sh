@@ -21,13 +21,6 @@ packages=(
     boto3
 )
 
-check_only=false
-case "${1:-}" in
-    --check) check_only=true ;;
-    "") ;;
-    *) echo "usage: $0 [--check]" >&2; exit 2 ;;
-esac
-
 installed() {
     [[ -x "$venv/bin/python" ]] || return 1
     "$venv/bin/python" - "$localstack_version" <<'EOF' 2>/dev/null
@@ -37,35 +30,20 @@ sys.exit(0 if version("localstack-core") == sys.argv[1] and version("boto3") els
 EOF
 }
 
-if installed; then
-    echo "install-localstack: localstack-core $localstack_version already in $venv"
-    exit 0
-fi
-if $check_only; then
-    echo "install-localstack: localstack-core $localstack_version not installed in $venv"
-    exit 1
-fi
-
 # A pyenv shim on PATH can exist without a 3.13 behind it, so try each candidate until one runs.
-python=
-for candidate in "$(command -v python3.13 || true)" /root/.pyenv/versions/3.13*/bin/python3.13; do
-    if [[ -x "$candidate" ]] && "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null; then
-        python=$candidate
-        break
-    fi
-done
-if [[ -z "$python" ]]; then
+pick_python() {
+    for candidate in "$(command -v python3.13 || true)" /root/.pyenv/versions/3.13*/bin/python3.13; do
+        if [[ -x "$candidate" ]] && "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null; then
+            python=$candidate
+            return 0
+        fi
+    done
     echo "install-localstack: no python3.13 found (on PATH or /root/.pyenv/versions/3.13*);" \
         "LocalStack needs it, so the S3 test lane will be skipped"
-    exit 0
-fi
+    return 1
+}
 
-echo "install-localstack: creating $venv with $python"
-mkdir -p "$(dirname "$venv")"
-"$python" -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check "${packages[@]}"
-if ! installed; then
-    echo "install-localstack: pip finished but localstack-core $localstack_version is not importable in $venv" >&2
-    exit 1
-fi
-echo "install-localstack: installed localstack-core $localstack_version and boto3 in $venv"
+tool=install-localstack
+what="localstack-core $localstack_version and boto3"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/pip-venv.sh"
+pip_venv_main "$@"

@@ -17,13 +17,6 @@ rucio_version=41.5.1
 # gunicorn serves the Flask app; boto3 is what Rucio signs S3 URLs with (core/credential.py).
 packages=("rucio==$rucio_version" gunicorn boto3)
 
-check_only=false
-case "${1:-}" in
-    --check) check_only=true ;;
-    "") ;;
-    *) echo "usage: $0 [--check]" >&2; exit 2 ;;
-esac
-
 installed() {
     [[ -x "$venv/bin/python" && -x "$venv/bin/gunicorn" && -f "$venv/rucio/tools/bootstrap.py" ]] || return 1
     "$venv/bin/python" - "$rucio_version" <<'PY' 2>/dev/null
@@ -33,42 +26,23 @@ sys.exit(0 if version("rucio") == sys.argv[1] and version("gunicorn") and versio
 PY
 }
 
-if installed; then
-    echo "install-rucio: rucio $rucio_version already in $venv"
-    exit 0
-fi
-if $check_only; then
-    echo "install-rucio: rucio $rucio_version not installed in $venv"
-    exit 1
-fi
-
 # The server was tried on 3.11, 3.12 and 3.13 (RUCIO.md §1); a pyenv shim can exist without its
 # version behind it, so each candidate is run before it is used.
-python=
-for candidate in "$(command -v python3.11 || true)" /root/.pyenv/versions/3.11*/bin/python3.11 \
-    "$(command -v python3.12 || true)" /root/.pyenv/versions/3.12*/bin/python3.12 \
-    "$(command -v python3.13 || true)" /root/.pyenv/versions/3.13*/bin/python3.13 "$(command -v python3 || true)"; do
-    if [[ -x "$candidate" ]] && "$candidate" -c 'import sys, venv; assert (3, 11) <= sys.version_info[:2] <= (3, 13)' 2>/dev/null; then
-        python=$candidate
-        break
-    fi
-done
-if [[ -z "$python" ]]; then
+pick_python() {
+    for candidate in "$(command -v python3.11 || true)" /root/.pyenv/versions/3.11*/bin/python3.11 \
+        "$(command -v python3.12 || true)" /root/.pyenv/versions/3.12*/bin/python3.12 \
+        "$(command -v python3.13 || true)" /root/.pyenv/versions/3.13*/bin/python3.13 "$(command -v python3 || true)"; do
+        if [[ -x "$candidate" ]] && "$candidate" -c 'import sys, venv; assert (3, 11) <= sys.version_info[:2] <= (3, 13)' 2>/dev/null; then
+            python=$candidate
+            return 0
+        fi
+    done
     echo "install-rucio: no python 3.11-3.13 with venv found; the Rucio test lane will be skipped"
-    exit 0
-fi
+    return 1
+}
 
-echo "install-rucio: creating $venv with $python"
-mkdir -p "$(dirname "$venv")"
-rm -rf "$venv"
-"$python" -m venv "$venv"
-if ! "$venv/bin/pip" install --quiet --disable-pip-version-check "${packages[@]}"; then
-    echo "install-rucio: pip could not install ${packages[*]}; the Rucio test lane will be skipped"
-    rm -rf "$venv"
-    exit 0
-fi
-if ! installed; then
-    echo "install-rucio: pip finished but rucio $rucio_version is not usable in $venv" >&2
-    exit 1
-fi
-echo "install-rucio: installed rucio $rucio_version, gunicorn and boto3 in $venv"
+tool=install-rucio
+what="rucio $rucio_version, gunicorn and boto3"
+soft_fail=true
+source "$(dirname "${BASH_SOURCE[0]}")/lib/pip-venv.sh"
+pip_venv_main "$@"
