@@ -20,7 +20,12 @@ enum PilotMain {
             // start-up CPU; README, "pilot exec", benchmark).
             let arguments = CommandLine.arguments
             if arguments.count > 1, arguments[1] == ExecCommand.configuration.commandName {
-                await ExecCommand.main(Array(arguments.dropFirst(2)))
+                let rest = Array(arguments.dropFirst(2))
+                if var command = ExecCommand.fastParse(rest) {
+                    do { try await command.run() } catch { ExecCommand.exit(withError: error) }
+                } else {
+                    await ExecCommand.main(rest)
+                }
             } else {
                 await PilotCommand.main()
             }
