@@ -167,6 +167,9 @@ struct RunSettingsLayer: Codable, Sendable, Equatable {
             }
             members.append("\"\(key.rawValue)\":\(literal)")
         }
+        // No variable set (the usual case outside a pod): no decoder, whose first use costs a
+        // launch of `pilot exec` ~5 % of its CPU.
+        if members.isEmpty { return RunSettingsLayer() }
         do {
             return try JSONDecoder().decode(RunSettingsLayer.self, from: Data("{\(members.joined(separator: ","))}".utf8))
         } catch {
