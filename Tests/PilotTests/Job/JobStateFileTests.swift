@@ -73,6 +73,7 @@ struct JobStateFileTests {
     func bounded() async {
         let termination = TerminationSignal(budget: StopBudget(seconds: 2))
         #expect(await termination.bounded(.outputs) { 7 } == 7)
+        #expect(termination.waiting == 0, "a finished step leaves nothing waiting for the stop")
         termination.stop(.signal(SIGTERM))
         let started = ContinuousClock.now
         let abandoned = await termination.bounded(.outputs) { () -> Int in sleep(30); return 1 }

@@ -13,16 +13,20 @@ extension TerminationSignal {
                 continuation = nil
             }
         }
-        return await withCheckedContinuation { continuation in
+        let waiter = Mutex<Int?>(nil)
+        let value = await withCheckedContinuation { continuation in
             answer.withLock { $0 = continuation }
             BlockingThread.spawn { finish(work()) }
-            whenStopped { [self] in
+            let id = whenStopped { [self] in
                 guard let deadline = deadline(step) else { return }
                 let left = ContinuousClock.now.duration(to: deadline)
                 let seconds = Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18
                 DispatchQueue.global().asyncAfter(deadline: .now() + max(0, seconds)) { finish(nil) }
             }
+            waiter.withLock { $0 = id }
         }
+        forget(waiter.withLock { $0 })
+        return value
     }
 }
 

@@ -43,7 +43,8 @@ final class TerminationSignal: Sendable {
         var at: ContinuousClock.Instant?
         var running: ContainerStopper?
         var sources: [SourceHandle] = []
-        var waiters: [@Sendable () -> Void] = []
+        var waiters: [Int: @Sendable () -> Void] = [:]
+        var nextWaiter = 0
     }
 
     /// A dispatch source kept alive for the pilot's life; sources may be used from any thread.
@@ -84,14 +85,27 @@ final class TerminationSignal: Sendable {
         if stop { stopper?.terminate(grace: budget.payloadGrace) }
     }
 
-    /// Calls `body` once the pilot stops (at once if it has).
-    func whenStopped(_ body: @escaping @Sendable () -> Void) {
-        let now = state.withLock { state -> Bool in
-            if state.reason != nil { return true }
-            state.waiters.append(body)
-            return false
+    /// Calls `body` once the pilot stops (at once if it has); the answer forgets it again
+    /// (`forget`), so a long-lived pilot does not keep one per transfer.
+    @discardableResult
+    func whenStopped(_ body: @escaping @Sendable () -> Void) -> Int? {
+        let id = state.withLock { state -> Int? in
+            if state.reason != nil { return nil }
+            state.nextWaiter += 1
+            state.waiters[state.nextWaiter] = body
+            return state.nextWaiter
         }
-        if now { body() }
+        if id == nil { body() }
+        return id
+    }
+
+    /// How many `whenStopped` calls wait (0 once every bounded step has ended).
+    var waiting: Int { state.withLock { $0.waiters.count } }
+
+    /// Drops a `whenStopped` call that is no longer needed.
+    func forget(_ id: Int?) {
+        guard let id else { return }
+        state.withLock { _ = $0.waiters.removeValue(forKey: id) }
     }
 
     /// Stops the pilot for `reason` (the first reason counts; later ones change nothing).
@@ -100,8 +114,8 @@ final class TerminationSignal: Sendable {
             guard state.reason == nil else { return (nil, []) }
             state.reason = reason
             state.at = .now
-            defer { state.waiters = [] }
-            return (state.running, state.waiters)
+            defer { state.waiters = [:] }
+            return (state.running, Array(state.waiters.values))
         }
         running?.terminate(grace: budget.payloadGrace)
         waiters.forEach { $0() }
