@@ -67,13 +67,14 @@ struct RunStopTests {
 
     @Test("SIGTERM during stage-out: the upload is abandoned at its deadline, the log and the final update still go out in the budget")
     func duringStageOut() throws {
-        let sink = try SlowSink(rate: 100_000)
+        // A PUT target reading 100 kB/s; its requests.log says when an upload starts.
+        let sink = try ScriptServer("slow-sink.py", ["--dir", "{dir}", "--rate", "100000"])
         defer { sink.tearDown() }
         // 4 MiB at 100 kB/s: the upload would take 40 s.
         let run = try RunHarness(script: "head -c 4194304 /dev/zero > out.dat", outputURL: sink.url("out.dat"))
         let ledger = run.work + "/ledger"
         let pilot = try run.start(["--accounting-dir", ledger], environment: ["PILOT_RUN_STOP_BUDGET": "\(Self.budget)"])
-        #expect(try run.waitUntil(seconds: 30) { _ in sink.log.contains("PUT /out.dat started") }, "the upload began")
+        #expect(try run.waitUntil(seconds: 30) { _ in sink.text("requests.log").contains("PUT /out.dat started") }, "the upload began")
         usleep(300_000)
         let took = stop(pilot)
         print("stop during stage-out: exit after \(String(format: "%.2f", took)) s (budget \(Self.budget) s)")
@@ -115,39 +116,5 @@ struct RunStopTests {
         pilot.waitUntilExit()
         #expect(pilot.terminationStatus == 75)
         try expectStopped(run, ledger: ledger, code: 1379)
-    }
-}
-
-/// `slow-sink.py`: a PUT target reading at `rate` bytes per second.
-final class SlowSink {
-    static let script = Fixtures.repositoryRoot.appendingPathComponent("Tests/PilotTests/Scripts/slow-sink.py").path
-    let directory: String
-    private let process: Process
-    private(set) var port = 0
-
-    init(rate: Int) throws {
-        directory = BusyboxImage.scratch("sink")
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [Self.script, "--dir", directory, "--port-file", directory + "/port", "--rate", "\(rate)"]
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            if let text = try? String(contentsOfFile: directory + "/port", encoding: .utf8), let number = Int(text) { port = number; return }
-            usleep(50_000)
-        }
-        tearDown()
-        throw CocoaError(.fileReadNoSuchFile)
-    }
-
-    func url(_ name: String) -> String { "http://127.0.0.1:\(port)/\(name)" }
-
-    /// Its request log: `METHOD PATH started|STATUS|aborted` lines.
-    var log: String { (try? String(contentsOfFile: directory + "/requests.log", encoding: .utf8)) ?? "" }
-
-    func tearDown() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
-        try? FileManager.default.removeItem(atPath: directory)
     }
 }

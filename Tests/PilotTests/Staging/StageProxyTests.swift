@@ -6,28 +6,15 @@ import Testing
 /// `no_proxy`): plain HTTP forwarded, HTTPS tunnelled with CONNECT and still verified end to end.
 @Suite("stage through a proxy from the environment", .serialized, .enabled(if: StagingServers.isUsable, "needs nginx and python3"))
 struct StageProxyTests {
-    static let script = Fixtures.repositoryRoot.appendingPathComponent("Tests/PilotTests/Scripts/forward-proxy.py").path
-
     @Test("http_proxy forwards a signed GET, https_proxy tunnels one (TLS verified through it), no_proxy bypasses it")
     func proxies() throws {
         let servers = try StagingServers()
         let file = try servers.addFile("proxied.bin", size: 1 << 20, seed: 7)
-        let directory = servers.directory + "/proxy"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let log = directory + "/requests.log"
-        let proxy = Process()
-        proxy.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        proxy.arguments = [Self.script, "--log", log, "--port-file", directory + "/port"]
-        try proxy.run()
-        defer { kill(proxy.processIdentifier, SIGKILL); proxy.waitUntilExit() }
-        var port = 0
-        for _ in 0..<200 where port == 0 {
-            port = (try? String(contentsOfFile: directory + "/port", encoding: .utf8)).flatMap { Int($0) } ?? 0
-            usleep(50_000)
-        }
-        try #require(port > 0, "the proxy started")
-        let proxyURL = "http://127.0.0.1:\(port)"
-        let requests = { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+        let proxy = try ScriptServer("forward-proxy.py", ["--log", "{dir}/requests.log"])
+        defer { proxy.tearDown() }
+        let directory = proxy.directory
+        let proxyURL = proxy.url()
+        let requests = { proxy.text("requests.log") }
         let clean: [String: String?] = ["http_proxy": nil, "https_proxy": nil, "HTTPS_PROXY": nil, "no_proxy": nil, "NO_PROXY": nil, "ALL_PROXY": nil]
 
         var environment = clean

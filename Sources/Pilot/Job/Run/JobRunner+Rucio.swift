@@ -19,11 +19,11 @@ extension JobRunner {
             do throws(RucioError) { return .success(try stage.resolve(inputs)) } catch { return .failure(error) }
         }
         var bytes: [String: Int64] = [:]
-        for file in try Self.rucioOutcome(resolved, termination: termination, what: "Rucio's replicas") {
+        for file in try rucioOutcome(resolved, what: "Rucio's replicas") {
             let outcome = await termination.bounded(.stageIn) { () -> Swift.Result<RucioDownloadResult, RucioError> in
                 do throws(RucioError) { return .success(try stage.download(file, to: directory + "/" + file.lfn)) } catch { return .failure(error) }
             }
-            let result = try Self.rucioOutcome(outcome, termination: termination, what: "stage-in of \(file.lfn)")
+            let result = try rucioOutcome(outcome, what: "stage-in of \(file.lfn)")
             bytes[result.rse, default: 0] += Int64(result.bytes)
             logger.info("input staged in through rucio", metadata: ["lfn": "\(file.lfn)", "rse": "\(result.rse)", "bytes": "\(result.bytes)"])
         }
@@ -45,7 +45,7 @@ extension JobRunner {
                 return .success(try stageOut.upload(path, as: RucioDID(scope: scope, name: file.lfn), to: rse, guid: guid, dataset: file.dataset))
             } catch { return .failure(error) }
         }
-        let result = try Self.rucioOutcome(outcome, termination: termination, what: "stage-out of \(file.lfn)", stageOut: true)
+        let result = try rucioOutcome(outcome, what: "stage-out of \(file.lfn)", stageOut: true)
         logger.info("output staged out through rucio", metadata: ["lfn": "\(file.lfn)", "rse": "\(rse)", "bytes": "\(result.bytes)"])
         return result.entry(lfn: file.lfn)
     }
@@ -65,14 +65,11 @@ extension JobRunner {
     }
 
     /// A bounded Rucio step's value, or its failure as the job's (the pilot's stop when abandoned).
-    private static func rucioOutcome<T>(_ outcome: Swift.Result<T, RucioError>?, termination: TerminationSignal?, what: String,
-                                        stageOut: Bool = false) throws(StepFailure) -> T {
+    private func rucioOutcome<T>(_ outcome: Swift.Result<T, RucioError>?, what: String, stageOut: Bool = false) throws(StepFailure) -> T {
         switch outcome {
         case let .success(value)?: return value
         case let .failure(error)?: throw StepFailure(code: error.pilotErrorCode(stageOut: stageOut), diagnostic: "\(what): \(error)")
-        case nil:
-            let reason = termination?.reason ?? .signal(SIGTERM)
-            throw StepFailure(code: reason.errorCode, diagnostic: "\(what) abandoned: the pilot received \(reason)")
+        case nil: throw abandoned(what)
         }
     }
 }

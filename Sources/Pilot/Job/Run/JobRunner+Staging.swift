@@ -30,8 +30,7 @@ extension JobRunner {
             }
             switch outcome {
             case .none:
-                let reason = termination?.reason ?? .signal(SIGTERM)
-                throw StepFailure(code: reason.errorCode, diagnostic: "stage-in of \(input.lfn) abandoned: the pilot received \(reason)")
+                throw abandoned("stage-in of \(input.lfn)")
             case let .success(summary):
                 bytes[input.ddmEndpoint ?? Self.signedURLEndpoint, default: 0] += Int64(summary.bytes)
                 logger.info("input staged in", metadata: ["lfn": "\(input.lfn)", "bytes": "\(summary.bytes)", "checksum": "\(summary.checksum)"])
@@ -82,9 +81,7 @@ extension JobRunner {
         }
         switch outcome {
         case .none:
-            let reason = termination?.reason.map { "it received \($0)" } ?? "it is stopping"
-            throw StepFailure(code: termination?.reason?.errorCode ?? .stageOutTimeout,
-                              diagnostic: "stage-out of \(file.lfn) abandoned at its deadline in the pilot's \(Int(settings.stopBudget)) s stop budget: \(reason)")
+            throw abandoned("stage-out of \(file.lfn)")
         case let .success(summary):
             logger.info("output staged out", metadata: ["lfn": "\(file.lfn)", "bytes": "\(summary.bytes)", "checksum": "\(summary.checksum)"])
             let adler = summary.checksum.hasPrefix("ad:") ? String(summary.checksum.dropFirst(3)) : summary.checksum
@@ -97,6 +94,14 @@ extension JobRunner {
             }
             throw StepFailure(code: code, diagnostic: "stage-out of \(file.lfn): \(error)")
         }
+    }
+
+    /// The job's failure when a transfer is abandoned because the pilot is stopping (a bounded
+    /// step only gives up once the pilot has a stop reason): that reason's code.
+    func abandoned(_ what: String) -> StepFailure {
+        let reason = termination?.reason ?? .signal(SIGTERM)
+        return StepFailure(code: reason.errorCode, diagnostic:
+            "\(what) abandoned at its deadline in the pilot's \(Int(settings.stopBudget)) s stop budget: the pilot received \(reason)")
     }
 
     static func stageInCode(_ error: StagingError) -> PilotErrorCode {

@@ -38,6 +38,15 @@ struct JobRunner: Sendable {
         var stagedIn: [String: Int64] = [:]
         var stagedOut: [String: Int64] = [:]
         var finalUpdateDelivered = true
+
+        /// A failed stage-out fails a job whose payload succeeded; a job that failed already keeps
+        /// its own reason.
+        mutating func failStageOut(_ failure: StepFailure) {
+            guard state == .finished else { return }
+            state = .failed
+            pilotError = failure.code
+            diagnostic = failure.diagnostic
+        }
     }
 
     /// What the container said of the payload, for accounting.
@@ -134,21 +143,13 @@ struct JobRunner: Sendable {
                     try await stageOutOutputs(job, from: directory, recorder: recorder, required: result.state == .finished, logger: log)
                 } catch {
                     log.warning("outputs not staged out", metadata: ["error": "\(error.diagnostic)"])
-                    if result.state == .finished {
-                        result.state = .failed
-                        result.pilotError = error.code
-                        result.diagnostic = error.diagnostic
-                    }
+                    result.failStageOut(error)
                 }
             }
             // The log archive goes out however the job ended: it is how a failure is understood.
             do { try await stageOutLog(job, from: directory, recorder: recorder, logger: log) } catch {
                 log.warning("log archive not staged out", metadata: ["error": "\(error.diagnostic)"])
-                if result.state == .finished {
-                    result.state = .failed
-                    result.pilotError = error.code
-                    result.diagnostic = error.diagnostic
-                }
+                result.failStageOut(error)
             }
             stageOutTime = Self.seconds(since: stageOutStart)
             state = recorder.advance(to: .outputsStaged) { $0.result = result }
