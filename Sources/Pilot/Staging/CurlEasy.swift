@@ -170,6 +170,20 @@ extension CurlEasy {
     }
 }
 
+extension CurlEasy {
+    /// Performs a DELETE (no body sent); the response body is returned, at most 64 KiB of it.
+    func delete(_ request: Request) -> (Response, String) {
+        var answer: [UInt8] = []
+        let response = perform(request, configure: { handle in
+            _ = pilot_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, "DELETE")
+        }, onResponse: { _, _ in }, sink: { chunk in
+            if answer.count < 65536 { answer.append(contentsOf: chunk.prefix(65536 - answer.count)) }
+            return true
+        })
+        return (response, String(decoding: answer, as: UTF8.self))
+    }
+}
+
 /// The upload's byte source, reached by the read callback.
 private final class UploadContext {
     let source: (UnsafeMutableRawBufferPointer) -> Int?

@@ -5,20 +5,24 @@ import FoundationEssentials
 
 /// What a service holding the store's credentials hands out for an S3 multipart upload: the
 /// upload already created, one presigned `upload_part` URL per part (part `i + 1` is `parts[i]`)
-/// and a presigned `complete_multipart_upload` POST.
+/// and a presigned `complete_multipart_upload` POST; optionally a presigned
+/// `abort_multipart_upload` DELETE, sent when the upload fails so the store frees its parts.
 ///
 /// ```json
-/// {"part_size": 5242880, "parts": ["https://…&partNumber=1&uploadId=…", …], "complete": "https://…?uploadId=…"}
+/// {"part_size": 5242880, "parts": ["https://…&partNumber=1&uploadId=…", …], "complete": "https://…?uploadId=…",
+///  "abort": "https://…?uploadId=…"}
 /// ```
 struct MultipartManifest: Codable, Sendable, Equatable {
     var partSize: Int
     var parts: [String]
     var complete: String
+    var abort: String?
 
     enum CodingKeys: String, CodingKey {
         case partSize = "part_size"
         case parts
         case complete
+        case abort
     }
 
     /// S3's smallest part but the last (5 MiB) and largest part (5 GiB); at most 10,000 parts.

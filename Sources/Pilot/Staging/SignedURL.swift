@@ -29,7 +29,7 @@ struct SignedURL: Sendable, Equatable, CustomStringConvertible {
 
     /// Refuses a URL whose signature has already expired: the server would answer 403 anyway.
     func checkNotExpired(now: Int) throws(StagingError) {
-        if let left = secondsLeft(now: now), left <= 0 {
+        if isExpired(now: now), let left = secondsLeft(now: now) {
             throw .expired(url: description, detail: "it expired \(-left) s ago, before the transfer started")
         }
     }
@@ -47,6 +47,9 @@ struct SignedURL: Sendable, Equatable, CustomStringConvertible {
 
     /// Seconds left before it expires at `now`; nil when the expiry is unknown.
     func secondsLeft(now: Int) -> Int? { expires.map { $0 - now } }
+
+    /// The signature has expired at `now` (never, when the expiry is unknown).
+    func isExpired(now: Int) -> Bool { (secondsLeft(now: now) ?? 1) <= 0 }
 
     /// Reads `k=v&k=v` (query or fragment) with lowercased keys; values are percent-decoded.
     static func items(_ text: Substring) -> [String: String] {

@@ -24,7 +24,8 @@ extension SignedURLUploader {
     /// as its bytes are read and the file's is joined with `adler32_combine`, so the file is read
     /// once for it whatever the order; memory stays at one libcurl buffer and one MD5 buffer per
     /// stream. A failed part is retried alone; the first part that fails for good stops the
-    /// others. Every signature's expiry is checked before the first byte is sent.
+    /// others. Every signature's expiry is checked before the first byte is sent. An upload that
+    /// fails after it began is aborted through `manifest.abort` when there is one.
     func upload(_ path: String, parts manifest: MultipartManifest, streams: Int = 1) throws(StagingError) -> UploadSummary {
         let start = ContinuousClock.now
         let file = try OpenedFile(path)
@@ -37,12 +38,22 @@ extension SignedURLUploader {
         try complete.checkNotExpired(now: now)
         if let minimumRate { try complete.checkTime(for: file.size, minimumRate: minimumRate, now: now) }
 
-        let uploaded = try uploadParts(file, partURLs, partSize: manifest.partSize, streams: max(1, min(streams, partURLs.count)))
-        var adler: UInt = 1
-        var retries = uploaded.retries
-        for part in uploaded.parts { adler = adler32_combine(adler, part.adler, off_t(part.length)) }
         guard let easy = CurlEasy() else { throw .invalidRequest("libcurl could not allocate a handle") }
-        let etag = try completeUpload(complete, etags: uploaded.parts.map(\.etag), easy: easy, retries: &retries)
+        let abort = manifest.abort.map(SignedURL.init)
+        if let abort { warnIfExpired(abort, now: now) }
+        let uploaded: (parts: [UploadedPart], retries: Int)
+        let etag: String?
+        var retries = 0
+        do throws(StagingError) {
+            uploaded = try uploadParts(file, partURLs, partSize: manifest.partSize, streams: max(1, min(streams, partURLs.count)))
+            retries = uploaded.retries
+            etag = try completeUpload(complete, etags: uploaded.parts.map(\.etag), easy: easy, retries: &retries)
+        } catch {
+            if let abort { abortUpload(abort, easy: easy, because: error) }
+            throw error
+        }
+        var adler: UInt = 1
+        for part in uploaded.parts { adler = adler32_combine(adler, part.adler, off_t(part.length)) }
         let seconds = SignedURLDownloader.seconds(ContinuousClock.now - start)
         let hex = String(adler & 0xffff_ffff, radix: 16)
         return UploadSummary(

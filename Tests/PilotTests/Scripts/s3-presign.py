@@ -15,9 +15,13 @@ Run with the LocalStack venv's python (scripts/install-localstack.sh installs bo
         writes the object to FILE; exits 3 when there is no such key.
     s3-presign.py --endpoint URL --bucket B --key K --multipart N [--expires S] [--signed-at EPOCH]
         creates a multipart upload at K (create_multipart_upload) and presigns upload_part for part
-        numbers 1..N and complete_multipart_upload (a POST), as a service holding the credentials
-        would; prints JSON {"upload_id": ID, "parts": [url1, ...], "complete": url}. --signed-at
-        applies to the part URLs only (an expired part, the completion still valid).
+        numbers 1..N, complete_multipart_upload (a POST) and abort_multipart_upload (a DELETE), as
+        a service holding the credentials would; prints JSON {"upload_id": ID, "parts": [url1, ...],
+        "complete": url, "abort": url}. --signed-at applies to the part URLs only (an expired part,
+        the completion still valid).
+    s3-presign.py --endpoint URL --bucket B --list-uploads
+        prints JSON [upload ID, ...]: the multipart uploads the bucket still holds (neither
+        completed nor aborted).
     s3-presign.py --endpoint URL --bucket B --delete-bucket
         deletes every object in the bucket, then the bucket; no error if it is already gone.
 
@@ -81,7 +85,8 @@ def multipart(s3, bucket, key, count, expires, signed_at):
         for number in range(1, count + 1)
     ]
     complete = presign_operation(s3, "complete_multipart_upload", base, expires, None, "POST")
-    return {"upload_id": upload_id, "parts": parts, "complete": complete}
+    abort = presign_operation(s3, "abort_multipart_upload", base, expires, None, "DELETE")
+    return {"upload_id": upload_id, "parts": parts, "complete": complete, "abort": abort}
 
 
 def signer_modules():
@@ -107,6 +112,7 @@ def main():
     modes.add_argument("--put-object", metavar="FILE")
     modes.add_argument("--get-object", metavar="FILE")
     modes.add_argument("--multipart", metavar="N", type=int)
+    modes.add_argument("--list-uploads", action="store_true")
     options = parser.parse_args()
     s3 = client(options.endpoint)
 
@@ -126,6 +132,10 @@ def main():
         except ClientError as error:
             if error.response["Error"]["Code"] != "NoSuchBucket":
                 raise
+        return 0
+    if options.list_uploads:
+        uploads = s3.list_multipart_uploads(Bucket=options.bucket).get("Uploads", [])
+        print(json.dumps([upload["UploadId"] for upload in uploads]))
         return 0
     if not options.key:
         parser.error("--key is required")

@@ -15,9 +15,11 @@ struct StageS3UploadTests {
         try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
     }
 
-    private func writeManifest(_ scratch: ScratchDirectory, partSize: Int, parts: [String], complete: String) throws -> String {
+    private func writeManifest(_ scratch: ScratchDirectory, partSize: Int, parts: [String], complete: String,
+                               abort: String? = nil) throws -> String {
         let path = scratch("manifest-\(UUID().uuidString).json")
-        let object: [String: Any] = ["part_size": partSize, "parts": parts, "complete": complete]
+        var object: [String: Any] = ["part_size": partSize, "parts": parts, "complete": complete]
+        if let abort { object["abort"] = abort }
         try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: path))
         return path
     }
@@ -69,7 +71,8 @@ struct StageS3UploadTests {
         let local = scratch("big.root")
         try Data(bytes).write(to: URL(fileURLWithPath: local))
         let upload = try s3.multipartUpload(key: "parts/parallel.root", parts: 4)
-        let manifest = try writeManifest(scratch, partSize: partSize, parts: upload.parts, complete: upload.complete)
+        let manifest = try writeManifest(scratch, partSize: partSize, parts: upload.parts, complete: upload.complete,
+                                         abort: upload.abort)
         let logStart = s3.log.utf8.count
 
         let result = try PilotBinary.run(["stage", "put", local, "--parts", manifest, "--streams", "3", "--json", "--debug"],
@@ -85,6 +88,7 @@ struct StageS3UploadTests {
         #expect(try s3.object(key: "parts/parallel.root") == Data(bytes))
         let requests = s3.requests(since: logStart)
         #expect(requests.filter { $0.hasPrefix("UploadPart => 200") }.count == 4, "\(requests)")
+        #expect(!requests.contains { $0.hasPrefix("AbortMultipartUpload") }, "a completed upload is not aborted: \(requests)")
         // Three connections: libcurl announces each new one in the trace.
         let trace = StageTraceAndTrustTests.traceLines(result.stderr)
         #expect(trace.filter { $0.hasPrefix("curl * Connected to 127.0.0.1") }.count >= 3, "\(trace)")
@@ -109,6 +113,30 @@ struct StageS3UploadTests {
         #expect(requests.contains("UploadPart => 400 (BadDigest)"), "\(requests)")
         #expect(!requests.contains { $0.hasPrefix("CompleteMultipartUpload") }, "\(requests)")
         #expect(try s3.object(key: "parts/bad.root") == nil)
+        // No abort URL in the manifest: the store keeps the parts it took.
+        #expect(try s3.openUploads().contains(upload.uploadID))
+    }
+
+    @Test("a failed upload whose manifest has an abort URL is aborted: the store holds none of its parts")
+    func failedUploadAborted() throws {
+        let s3 = try LocalStackS3.shared()
+        let scratch = try ScratchDirectory("s3-parts-abort")
+        let local = scratch("big.root")
+        try Data(StagingServers.seededBytes(count: 2 * (5 << 20) + 1, seed: 35)).write(to: URL(fileURLWithPath: local))
+        let upload = try s3.multipartUpload(key: "parts/aborted.root", parts: 3)
+        let manifest = try writeManifest(scratch, partSize: 5 << 20, parts: upload.parts, complete: upload.complete,
+                                         abort: upload.abort)
+        let logStart = s3.log.utf8.count
+
+        let result = try PilotBinary.run(["stage", "put", local, "--parts", manifest],
+                                         environment: ["PILOT_TEST_CONTENT_MD5": Self.wrongDigest, "PILOT_LOG_FORMAT": "json"])
+        #expect(result.status == 84, "\(result.stderr)")
+        let requests = s3.requests(since: logStart)
+        #expect(requests.contains { $0.hasPrefix("AbortMultipartUpload => 204") }, "\(requests)")
+        #expect(!requests.contains { $0.hasPrefix("CompleteMultipartUpload") }, "\(requests)")
+        #expect(result.stderr.contains("multipart upload aborted"), "\(result.stderr)")
+        #expect(try !s3.openUploads().contains(upload.uploadID))
+        expectNoSecrets(result, upload.abort)
     }
 
     @Test("--debug on a presigned SigV4 GET: the trace holds neither the signature nor the credential")

@@ -131,18 +131,28 @@ final class LocalStackS3: Sendable {
 
     /// A multipart upload created at `key` with `parts` presigned `upload_part` URLs (part numbers
     /// 1...parts, signed at `signedAt`, default now) and a presigned `complete_multipart_upload`
-    /// POST (signed now), as a service holding the credentials would hand them out.
+    /// POST and `abort_multipart_upload` DELETE (signed now), as a service holding the
+    /// credentials would hand them out.
     func multipartUpload(key: String, parts: Int, expires: Int = 600, signedAt: Int? = nil) throws
-        -> (uploadID: String, parts: [String], complete: String)
+        -> (uploadID: String, parts: [String], complete: String, abort: String)
     {
         var arguments = ["--key", key, "--multipart", String(parts), "--expires", String(expires)]
         if let signedAt { arguments += ["--signed-at", String(signedAt)] }
         let output = try helper(arguments)
         guard let json = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any],
               let uploadID = json["upload_id"] as? String, let urls = json["parts"] as? [String],
-              let complete = json["complete"] as? String
+              let complete = json["complete"] as? String, let abort = json["abort"] as? String
         else { throw Failure.helperFailed(arguments, status: 0, output: output) }
-        return (uploadID, urls, complete)
+        return (uploadID, urls, complete, abort)
+    }
+
+    /// The IDs of the multipart uploads the bucket still holds (neither completed nor aborted).
+    func openUploads() throws -> [String] {
+        let output = try helper(["--list-uploads"])
+        guard let ids = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String] else {
+            throw Failure.helperFailed(["--list-uploads"], status: 0, output: output)
+        }
+        return ids
     }
 
     /// The bytes stored at `key`, or nil when there is no such object.

@@ -1,0 +1,37 @@
+import FoundationEssentials
+
+extension SignedURLUploader {
+    /// Sends the presigned `abort_multipart_upload` DELETE after a failed multipart upload, so the
+    /// store drops the parts it holds (S3 keeps them, and bills them, until the upload is aborted
+    /// or a lifecycle rule expires it). One attempt, retried once on a transient failure: the
+    /// upload has failed already, and its own error is what the caller reports. The outcome is
+    /// logged either way; a store that no longer knows the upload (`NoSuchUpload`) counts as done.
+    func abortUpload(_ url: SignedURL, easy: CurlEasy, because failure: StagingError) {
+        var last = ""
+        for attempt in 1...2 {
+            if url.isExpired(now: Int(Date().timeIntervalSince1970)) {
+                last = "its signature has expired"
+                break
+            }
+            let (response, answer) = easy.delete(CurlEasy.Request(url: url.url, settings: settings))
+            let code = SignedURLDownloader.xmlValue("Code", in: answer)
+            if response.code == 0, (200...299).contains(response.status) || (response.status == 404 && code == "NoSuchUpload") {
+                logger.info("multipart upload aborted, the store holds none of its parts",
+                            metadata: ["url": "\(url)", "status": "\(response.status)"])
+                return
+            }
+            last = response.code != 0 ? response.message : "HTTP \(response.status)" + (code.map { " \($0)" } ?? "")
+            let transient = response.code != 0 || response.status >= 500 || code == "SlowDown"
+            guard transient, attempt == 1 else { break }
+        }
+        logger.warning("multipart upload not aborted; its parts stay in the store until a lifecycle rule drops them",
+                       metadata: ["url": "\(url)", "why": "\(last)", "upload_error": "\(failure.description)"])
+    }
+
+    /// Says up front when the abort URL will not be usable, without failing the upload for it.
+    func warnIfExpired(_ url: SignedURL, now: Int) {
+        guard url.isExpired(now: now) else { return }
+        logger.warning("the parts manifest's abort URL has expired; a failed upload would leave its parts",
+                       metadata: ["url": "\(url)"])
+    }
+}
