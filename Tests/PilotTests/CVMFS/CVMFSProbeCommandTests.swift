@@ -38,15 +38,18 @@ struct CVMFSProbeCommandTests {
         #expect((repos["unpacked.cern.ch"]?["mount"] as? [String: Any])?["source"] as? String == "cvmfs2")
     }
 
-    @Test("a hung repository costs one timeout: four probed, one stopped, answer within timeout + 1 s")
+    @Test("a hung repository costs one timeout: four probed, one stopped, answer within the timeout and the kill's reaping")
     func hung() throws {
         let cvmfs = try FakeCVMFS()
         for name in Self.repos { try cvmfs.mount(name) }
         try cvmfs.stop("sft.cern.ch")
         let start = Date()
-        let (result, _, repos) = try probe(cvmfs, timeout: "2")
+        let (result, _, repos) = try probe(cvmfs, timeout: "3")
         let elapsed = Date().timeIntervalSince(start)
-        #expect(elapsed < 3.0, "took \(elapsed) s for a 2 s timeout")
+        // The hung probe is killed at 3 s and reaped within 2 s more (DeadlineRunner's bound),
+        // pilot start-up on a busy machine included; a probe that waited for the stuck mount
+        // would take until `resume`, which comes after.
+        #expect(elapsed >= 2.9 && elapsed < 6.5, "took \(elapsed) s for a 3 s timeout")
         #expect(result.status == 69)
         #expect(repos["sft.cern.ch"]?["status"] as? String == "unavailable")
         #expect((repos["sft.cern.ch"]?["reason"] as? String)?.hasPrefix("no answer from") == true)

@@ -142,9 +142,10 @@ struct RunCommandTests {
 
     @Test("the server away for a while mid-job: the job completes and the final update arrives")
     func serverAway() throws {
-        let run = try RunHarness(script: "sleep 3; cat in.dat > out.dat")
+        let run = try RunHarness(script: "sleep 4; cat in.dat > out.dat")
         let pilot = try run.start()
-        usleep(1_500_000)
+        // Away once the job is taken: its heartbeats and its final update meet the outage.
+        #expect(try run.waitUntil { try $0.updates().contains { $0["job_status"] as? String == "starting" } })
         try run.server.down(seconds: 6, mode: "503")
         pilot.waitUntilExit()
         #expect(pilot.terminationStatus == 0)

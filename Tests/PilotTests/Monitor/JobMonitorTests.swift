@@ -30,13 +30,14 @@ struct JobMonitorTests {
             logger: Self.logger, kill: kills.record
         )
         // The payload lingers after the kill, so the loop has many more chances to kill again.
-        let (killed, report) = await monitor.watch { await kills.payload(seconds: 5, linger: 0.5) }
+        let (killed, report) = await monitor.watch { await kills.payload(seconds: 5, linger: 1.0) }
         #expect(killed)
         #expect(kills.calls == 1)
         #expect(report.verdict == .noLocalSpace(freeBytes: 500 << 20, minimumBytes: 1 << 30))
         #expect(report.failure?.errorCode.rawValue == 1098)
-        // Sampling went on after the verdict.
-        #expect(report.summary.samples > 5)
+        // Sampling went on after the verdict (taken at the first sample); 20 are due in the linger,
+        // a loaded machine's cooperative pool may run far fewer.
+        #expect(report.summary.samples >= 2, "\(report.summary.samples) samples")
     }
 
     @Test("plenty of space and no limits: the payload runs to its end untouched")
@@ -46,11 +47,12 @@ struct JobMonitorTests {
             configuration: .every(0.05), limits: JobLimits(workDirectory: "/w"), probes: fakeProbes(),
             logger: Self.logger, kill: kills.record
         )
-        let (killed, report) = await monitor.watch { await kills.payload(seconds: 0.5) }
+        let (killed, report) = await monitor.watch { await kills.payload(seconds: 1.0) }
         #expect(!killed)
         #expect(kills.calls == 0)
         #expect(report.failure == nil)
-        #expect(report.summary.samples >= 3)
+        // 20 samples are due; a loaded machine's cooperative pool may run far fewer, never one only.
+        #expect(report.summary.samples >= 2, "\(report.summary.samples) samples")
         #expect(report.summary.cpuSeconds.source == .processTree)
     }
 

@@ -90,8 +90,8 @@ struct PandaClientFallbackTests {
     @Test("a server away for a moment (connections refused, or 503) is waited for with backoff", arguments: ["refuse", "503"])
     func briefOutage(mode: String) async throws {
         let server = try PandaJobServer(jobs: try Base.jobs(Base.production))
-        try server.down(seconds: 1.0, mode: mode)
         let started = Date()
+        try server.down(seconds: 1.0, mode: mode)
         let result = try await Base.client(server, attempts: 30).acquireJobs(JobRequest(queue: "Q"))
         #expect(result.offers.count == 1)
         #expect(Date().timeIntervalSince(started) >= 0.8)

@@ -14,6 +14,25 @@ struct ExecKillTests {
         }
     }
 
+    /// PIDs of the payload's own `sleep MARKER` processes (not the pilot, whose arguments hold the
+    /// marker too): one exists only once the payload's shell has run up to it, traps set.
+    private func payloadSleeps(_ marker: String) -> [Int32] {
+        survivors(marker).filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            let argv = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            return argv.count == 2 && argv[0].hasSuffix("sleep") && argv[1] == marker
+        }
+    }
+
+    /// Waits for `process` to end, at most `seconds`; SIGKILLs it and says so when it does not.
+    private func waitForExit(_ process: Process, _ seconds: Double, sourceLocation: SourceLocation = #_sourceLocation) {
+        if !waitUntil(seconds, { !process.isRunning }) {
+            Issue.record("pilot still running after \(seconds) s", sourceLocation: sourceLocation)
+            kill(process.processIdentifier, SIGKILL)
+        }
+        process.waitUntilExit()
+    }
+
     private func waitUntil(_ seconds: Double, _ condition: () -> Bool) -> Bool {
         let end = Date().addingTimeInterval(seconds)
         while Date() < end {
@@ -51,10 +70,9 @@ struct ExecKillTests {
                              "/bin/sh", "-c", "trap 'exit 42' TERM; sleep \(marker) & wait"]
         process.standardError = FileHandle.nullDevice
         try process.run()
-        #expect(waitUntil(5) { !survivors(marker).isEmpty })
-        usleep(200_000)
+        #expect(waitUntil(20) { !payloadSleeps(marker).isEmpty })
         kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
+        waitForExit(process, 20)
         #expect(process.terminationStatus == 42)
         #expect(waitUntil(2) { survivors(marker).isEmpty })
     }
@@ -67,7 +85,7 @@ struct ExecKillTests {
         process.arguments = ["exec", "--image", BusyboxImage.path, "--", "/bin/sh", "-c", "trap '' TERM HUP; sleep \(marker)"]
         process.standardError = FileHandle.nullDevice
         try process.run()
-        #expect(waitUntil(5) { !survivors(marker).isEmpty })
+        #expect(waitUntil(20) { !payloadSleeps(marker).isEmpty })
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(waitUntil(3) { survivors(marker).isEmpty }, "still running: \(survivors(marker))")
