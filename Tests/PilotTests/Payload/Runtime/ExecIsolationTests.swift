@@ -96,18 +96,33 @@ struct ExecIsolationTests {
 
     @Test("the whole tree's CPU is counted: children reaped by the container's init included")
     func treeCPU() throws {
-        // Three burns, one after another (no two compete for a core on a small CI machine), each in
-        // a process orphaned at once: the container's init reaps it, not the shell. Counted, the
-        // three cost about three times one burn run by the shell itself; lost, close to nothing.
+        // Three burns, one after another, each in a process orphaned at once: the container's init
+        // reaps it, not the shell. Each writes its own /proc/PID/stat when done, so the test knows
+        // what CPU they used whatever the machine's load (CPU time per loop varies by half on a
+        // busy CI machine, which made ratios between two runs unreliable). Counted, the total is at
+        // least their sum; lost, it is only the waiting shell's.
         let burn = "i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done"
-        let orphan = { (n: Int) in "(sh -c '\(burn); touch /tmp/done\(n)' &); while [ ! -e /tmp/done\(n) ]; do sleep 0.05; done" }
+        let orphan = { (n: Int) in
+            "(sh -c '\(burn); cat /proc/$$/stat > /tmp/stat\(n); touch /tmp/done\(n)' &); "
+                + "while [ ! -e /tmp/done\(n) ]; do sleep 0.05; done; cat /tmp/stat\(n)"
+        }
         let script = (1...3).map(orphan).joined(separator: "; ")
         let (run, result) = try BusyboxImage.execWithResult([], ["/bin/sh", "-c", script])
         #expect(run.status == 0, "\(run.stderr)")
-        let single = try BusyboxImage.execWithResult([], ["/bin/sh", "-c", burn]).1
-        let three = (result["user_cpu_seconds"] as? Double ?? 0) + (result["system_cpu_seconds"] as? Double ?? 0)
-        let one = (single["user_cpu_seconds"] as? Double ?? 0) + (single["system_cpu_seconds"] as? Double ?? 0)
-        #expect(one > 0.05, "one burn \(one) s")
-        #expect(three > one * 2, "three orphaned burns \(three) s vs one \(one) s")
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        let burns = run.stdout.split(separator: "\n").compactMap { line -> Double? in
+            // pid (comm) state ppid … utime stime: fields 14 and 15, the 12th and 13th after ")".
+            guard let close = line.lastIndex(of: ")") else { return nil }
+            let fields = line[line.index(after: close)...].split(separator: " ")
+            guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+            return (user + system) / ticks
+        }
+        #expect(burns.count == 3, "\(run.stdout)")
+        let sum = burns.reduce(0, +)
+        let total = (result["user_cpu_seconds"] as? Double ?? 0) + (result["system_cpu_seconds"] as? Double ?? 0)
+        #expect(sum > 0.1, "the burns used \(burns) s")
+        // Ticks round each burn down by up to 10 ms; the waiting shell adds a little.
+        #expect(total >= sum - 0.03, "counted \(total) s, the orphans alone used \(sum) s")
+        #expect(total < sum * 2 + 1, "counted \(total) s for \(sum) s of orphans: counted twice?")
     }
 }
