@@ -71,7 +71,10 @@ final class RucioClient: Sendable {
                     logger.notice("rucio token refused, authenticating again", metadata: ["call": "\(method.rawValue) \(path)"])
                     continue
                 }
-                throw .authenticationFailed(account: account, method: settings.authType.rawValue, reason: response.exception.message)
+                // Rucio says only "cannot authenticate" to a JWT it refuses (core/oidc.py validate_jwt).
+                let reason = token.origin.map { "\($0) was not accepted (an issuer Rucio's [oidc] idpsecrets does not name, "
+                    + "a signature not from that issuer's keys, or no identity for it): " } ?? ""
+                throw .authenticationFailed(account: account, method: settings.authType.rawValue, reason: reason + response.exception.message)
             }
             return response
         }
