@@ -29,6 +29,8 @@ struct RucioOIDCTests {
         #expect(FileManager.default.contents(atPath: scratch("oidc-in.root")) == Data(bytes))
         // Rucio validated the JWT and stored it for its identity: the pilot sent it, not another credential.
         #expect(try rucio.storedOIDCTokens(subject: "pilot") == storedBefore + 1)
+        // The trace names the account Rucio mapped the token to (GET /accounts/whoami).
+        #expect(rucio.traces().last?["account"] as? String == "pilot")
         expectNoToken(download, token)
 
         // Upload through BEARER_TOKEN_FILE (WLCG bearer token discovery), no --token-file.
