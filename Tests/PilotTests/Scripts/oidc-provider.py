@@ -36,7 +36,6 @@ import os
 import signal
 import ssl
 import sys
-import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -139,7 +138,9 @@ def main():
     config = json.load(open(options.config))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(options.cert, options.key)
-    directory = tempfile.mkdtemp(prefix="oidc-keys-")
+    # The keys live beside the configuration (the Rucio server's directory, removed with it).
+    directory = os.path.join(os.path.dirname(os.path.abspath(options.config)), "oidc-keys")
+    os.makedirs(directory, mode=0o700, exist_ok=True)
     servers, issuers, jwks = [], [], []
     for entry in config["providers"]:
         own_url = "https://127.0.0.1:%d/" % entry["port"]
