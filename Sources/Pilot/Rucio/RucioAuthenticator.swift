@@ -61,7 +61,8 @@ final class RucioAuthenticator: Sendable {
 
     /// The account calls are made as: configured, or the one Rucio mapped the credential to.
     var account: String {
-        settings.account ?? cache.withLock { $0?.token.account } ?? "?"
+        settings.account ?? cache.withLock { $0?.token.account }
+            ?? (settings.authType == .oidc ? "(mapped from the token)" : "?")
     }
 
     // MARK: - Authentication
@@ -156,8 +157,10 @@ final class RucioAuthenticator: Sendable {
     }
 
     /// The OIDC access token, passed through as the Rucio token: from the token file (the
-    /// setting, `BEARER_TOKEN_FILE`, `$XDG_RUNTIME_DIR/bt_u<uid>`) or `BEARER_TOKEN`.
-    private func oidcToken() throws(RucioError) -> RucioToken {
+    /// setting, `BEARER_TOKEN_FILE`, `$XDG_RUNTIME_DIR/bt_u<uid>`) or `BEARER_TOKEN`. One whose
+    /// `exp` has passed is refused here: Rucio would answer only "cannot authenticate", and the
+    /// fault is the token agent's, which must write a fresh one.
+    private func oidcToken(now: Int = Int(Date().timeIntervalSince1970)) throws(RucioError) -> RucioToken {
         func nonEmpty(_ key: String) -> String? { environment[key].flatMap { $0.isEmpty ? nil : $0 } }
         var value: String?
         var source = "BEARER_TOKEN"
@@ -176,6 +179,16 @@ final class RucioAuthenticator: Sendable {
         guard let value, !value.isEmpty else {
             throw .credentials(path: source, reason: "no OIDC access token (rucio.token_file, BEARER_TOKEN_FILE, BEARER_TOKEN)")
         }
-        return RucioToken(value: value, expires: RucioToken.jwtExpiry(value), account: settings.account)
+        let claims = RucioToken.jwtClaims(value)
+        let expires = claims?["exp"]?.integer
+        if let expires, expires <= now {
+            throw .credentials(path: source, reason: "the OIDC access token expired \(now - expires) s ago "
+                + "(exp \(expires)\(claims?["iss"]?.text.map { ", issuer \($0)" } ?? "")); a fresh one is needed in its place")
+        }
+        var origin = "the OIDC access token from \(source)"
+        if let issuer = claims?["iss"]?.text, let subject = claims?["sub"]?.text {
+            origin += " (issuer \(issuer), subject \(subject))"
+        }
+        return RucioToken(value: value, expires: expires, account: settings.account, origin: origin)
     }
 }

@@ -14,6 +14,8 @@ final class RucioClient: Sendable {
     let logger: Logger
     private let server: String
     private let attributeCache = Mutex<[String: [String: String]]>([:])
+    /// The account Rucio mapped an OIDC token to, once asked (`whoami`).
+    private let mappedAccount = Mutex<String?>(nil)
 
     /// A client for `settings` (which must name a server); `http` replaces libcurl in tests.
     init(settings: RucioSettings, environment: [String: String], logger: Logger, http: (any RucioHTTP)? = nil) throws(RucioError) {
@@ -41,8 +43,26 @@ final class RucioClient: Sendable {
         }
     }
 
-    /// The account calls are made as.
-    var account: String { authenticator.account }
+    /// The account calls are made as: configured, named by Rucio at authentication, or, for an
+    /// OIDC token (which Rucio maps to an account by its `SUB=…, ISS=…` identity), asked for once
+    /// with `GET /accounts/whoami`, for traces and messages.
+    var account: String {
+        guard settings.account == nil, settings.authType == .oidc else { return authenticator.account }
+        if let known = mappedAccount.withLock({ $0 }) { return known }
+        guard let resolved = try? whoami() else { return authenticator.account }
+        mappedAccount.withLock { $0 = resolved }
+        return resolved
+    }
+
+    /// The account Rucio maps the current token to (`/accounts/whoami` redirects to the account,
+    /// which libcurl follows).
+    func whoami() throws(RucioError) -> String {
+        let response = try call(.get, "/accounts/whoami")
+        guard response.status == 200, let account = JSONValue.parse(response.body)?["account"]?.text else {
+            throw failure("GET /accounts/whoami", response)
+        }
+        return account
+    }
 
     // MARK: - Calls
 
@@ -71,7 +91,12 @@ final class RucioClient: Sendable {
                     logger.notice("rucio token refused, authenticating again", metadata: ["call": "\(method.rawValue) \(path)"])
                     continue
                 }
-                throw .authenticationFailed(account: account, method: settings.authType.rawValue, reason: response.exception.message)
+                // Rucio says only "cannot authenticate" to a JWT it refuses (core/oidc.py validate_jwt).
+                let reason = token.origin.map { "\($0) was not accepted (an issuer Rucio's [oidc] idpsecrets does not name, "
+                    + "a signature not from that issuer's keys, or no identity for it): " } ?? ""
+                // The authenticator's account, not `account`: that may ask Rucio, with this refused token.
+                throw .authenticationFailed(account: authenticator.account, method: settings.authType.rawValue,
+                                            reason: reason + response.exception.message)
             }
             return response
         }

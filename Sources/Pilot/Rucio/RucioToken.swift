@@ -8,6 +8,9 @@ struct RucioToken: Sendable, Equatable, CustomStringConvertible {
     var expires: Int?
     /// The account Rucio authenticated (`X-Rucio-Auth-Account`).
     var account: String?
+    /// Where an OIDC access token came from, for errors: its file (or `BEARER_TOKEN`), issuer
+    /// and subject; never the token.
+    var origin: String?
 
     /// Renewed this long before it expires, so no call starts with a token about to lapse.
     static let renewalMargin = 300
@@ -50,12 +53,18 @@ struct RucioToken: Sendable, Equatable, CustomStringConvertible {
     /// The `exp` claim of a JWT (an OIDC access token), read without checking the signature:
     /// Rucio checks it; the pilot only needs to know when to read the token file again.
     static func jwtExpiry(_ token: String) -> Int? {
+        jwtClaims(token)?["exp"]?.integer
+    }
+
+    /// The claims of a JWT (its payload, base64url JSON), unverified; nil when it is not one.
+    static func jwtClaims(_ token: String) -> JSONValue? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3 else { return nil }
         var payload = String(parts[1].map { $0 == "-" ? "+" : $0 == "_" ? "/" : $0 })
         while payload.count % 4 != 0 { payload += "=" }
-        guard let data = Data(base64Encoded: payload), let claims = JSONValue.parse(String(decoding: data, as: UTF8.self))
+        guard let data = Data(base64Encoded: payload), let claims = JSONValue.parse(String(decoding: data, as: UTF8.self)),
+              case .object = claims
         else { return nil }
-        return claims["exp"]?.integer
+        return claims
     }
 }

@@ -2,7 +2,7 @@
 
 Run with the Rucio venv's python (scripts/install-rucio.sh):
 
-    rucio-server.py --dir DIR --s3-port P --bucket B [--watch-pid PID] [--tls]
+    rucio-server.py --dir DIR --s3-port P --bucket B [--watch-pid PID] [--tls] [--oidc]
 
 Set up from nothing exactly as ../shared/reference/RUCIO.md describes (sections 2-5): rucio.cfg,
 alembic.ini and rse-accounts.cfg in DIR/etc, the SQLite schema bootstrapped, gunicorn on a free
@@ -30,6 +30,14 @@ With --tls it also makes a CA, a server certificate, a user certificate and an R
 openssl (DIR/pki), and starts a second gunicorn over TLS that asks for a client certificate,
 accepts proxies and hands Rucio the DN as Apache's SSL_CLIENT_S_DN (RUCIO.md section 5).
 
+With --oidc (and --tls, whose CA it uses) it also starts three OIDC providers (Scripts/oidc-provider.py,
+pyoidc, over TLS on 127.0.0.1): `trusted`, which Rucio's `[oidc] idpsecrets` names (clients `pilot`,
+tokens of 3600 s, and `pilot-brief`, tokens of 8 s); `untrusted`, another issuer Rucio does not know;
+`impostor`, which claims the trusted issuer but signs with a key of its own. The OIDC identities
+`SUB=pilot, ISS=<trusted>`, `SUB=pilot-brief, ISS=<trusted>` and `SUB=pilot, ISS=<untrusted>` map to
+the account `pilot`, so that only the issuer's trust or the signature can make Rucio refuse a token.
+Gunicorn trusts the test CA for the providers (REQUESTS_CA_BUNDLE).
+
 When ready it writes DIR/ready.json (ports, URLs, paths) and keeps running until SIGTERM, SIGINT,
 or --watch-pid is gone; then it stops gunicorn (TERM, then KILL) and exits. It leads a process
 group of its own. Logs: DIR/rucio.log (gunicorn and Rucio), DIR/launcher.log (the caller's).
@@ -48,6 +56,8 @@ import time
 import urllib.request
 
 stop = threading.Event()
+#: The trusted provider's issuer, when --oidc: gunicorn then trusts the test CA (environment()).
+oidc_issuer = None
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -67,7 +77,7 @@ def site_packages():
     return os.path.dirname(os.path.dirname(rucio.__file__))
 
 
-def configure(root, port, tls_port):
+def configure(root, port, tls_port, oidc_issuer=None):
     """rucio.cfg, alembic.ini (with the logging sections) and an empty rse-accounts.cfg."""
     etc = os.path.join(root, "etc")
     os.makedirs(etc, exist_ok=True)
@@ -125,6 +135,20 @@ password = none
 [api]
 endpoints = accountlimits, accounts, auth, config, credentials, dids, identities, lifetime_exceptions, locks, meta_conventions, ping, replicas, requests, rses, rules, scopes, subscriptions, traces, vos
 """)
+    if oidc_issuer:
+        # core/oidc.py: idpsecrets.json keyed by admin_issuer; a JWT must carry these aud and scope.
+        with open(os.path.join(etc, "rucio.cfg"), "a") as f:
+            f.write(f"""
+[oidc]
+idpsecrets = {etc}/idpsecrets.json
+admin_issuer = test-iam
+expected_audience = rucio
+expected_scope = openid profile
+""")
+        write(os.path.join(etc, "idpsecrets.json"), json.dumps({"test-iam": {
+            "issuer": oidc_issuer, "client_id": "rucio", "client_secret": "rucio-client-secret",
+            "redirect_uris": ["http://127.0.0.1/auth/oidc_code"],
+            "SCIM": {"client_id": "rucio-scim", "client_secret": "rucio-scim-secret"}}}, indent=1))
     write(os.path.join(etc, "rse-accounts.cfg"), "{}")
     return etc
 
@@ -133,6 +157,8 @@ def environment(root):
     env = dict(os.environ, RUCIO_HOME=root, RUCIO_CONFIG=os.path.join(root, "etc", "rucio.cfg"))
     env.pop("X509_USER_PROXY", None)
     env.pop("X509_CERT_DIR", None)
+    if oidc_issuer:
+        env["REQUESTS_CA_BUNDLE"] = os.path.join(root, "pki", "ca.pem")
     return env
 
 
@@ -223,7 +249,7 @@ def wait_ping(url, process, context=None, timeout=60):
     raise SystemExit(f"rucio-server: {url}/ping did not answer in {timeout} s")
 
 
-def set_up(root, s3_port, proxy_port, bucket, dn):
+def set_up(root, s3_port, proxy_port, bucket, dn, oidc=None):
     """RSEs, attributes, credentials, accounts and scopes, as root through the Python client."""
     os.environ.update(environment(root))
     from rucio.client import Client
@@ -265,7 +291,35 @@ def set_up(root, s3_port, proxy_port, bucket, dn):
     client.add_scope("root", "tests")
     if dn:
         client.add_identity("pilot", dn, "X509", "pilot@example.org")
+    if oidc:
+        for sub, issuer in (("pilot", oidc["issuer"]), ("pilot-brief", oidc["issuer"]), ("pilot", oidc["untrusted_issuer"])):
+            client.add_identity("pilot", f"SUB={sub}, ISS={issuer}", "OIDC", "pilot@example.org")
     return ids
+
+
+def start_identity_providers(root, pki, ports, log, children):
+    """The three OIDC providers (module docstring), as one child; what the tests need to get tokens."""
+    clients = {"pilot": {"secret": "pilot-client-secret", "lifetime": 3600},
+               "pilot-brief": {"secret": "pilot-brief-secret", "lifetime": 8}}
+    trusted = dict(clients, rucio={"secret": "rucio-client-secret", "lifetime": 600})
+    ready = os.path.join(root, "oidc-ready.json")
+    write(os.path.join(root, "oidc.json"), json.dumps({"ready": ready, "providers": [
+        {"port": ports["trusted"], "clients": trusted},
+        {"port": ports["untrusted"], "clients": clients},
+        {"port": ports["impostor"], "issuer": oidc_issuer, "clients": clients}]}))
+    process = subprocess.Popen(
+        [sys.executable, os.path.join(HERE, "oidc-provider.py"), "--config", os.path.join(root, "oidc.json"),
+         "--cert", os.path.join(pki, "server.pem"), "--key", os.path.join(pki, "server.key")],
+        stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=root)
+    children.append(process)
+    deadline = time.time() + 60
+    while not os.path.exists(ready):
+        if process.poll() is not None or time.time() > deadline:
+            raise SystemExit("rucio-server: the OIDC providers did not start (rucio.log)")
+        time.sleep(0.1)
+    token_url = {name: f"https://127.0.0.1:{port}/token" for name, port in ports.items()}
+    return {"issuer": oidc_issuer, "untrusted_issuer": f"https://127.0.0.1:{ports['untrusted']}/",
+            "token_urls": token_url, "clients": {name: client["secret"] for name, client in clients.items()}}
 
 
 class ThrottlingProxy(threading.Thread):
@@ -347,6 +401,7 @@ def main():
     parser.add_argument("--bucket", required=True)
     parser.add_argument("--watch-pid", type=int)
     parser.add_argument("--tls", action="store_true")
+    parser.add_argument("--oidc", action="store_true")
     options = parser.parse_args()
 
     # Foundation's Process starts children with most signals blocked; gunicorn must see SIGTERM.
@@ -360,19 +415,26 @@ def main():
     started = time.time()
     port, proxy_port = free_port(), free_port()
     tls_port = free_port() if options.tls else None
-    configure(root, port, tls_port)
+    idp_ports = {}
+    if options.oidc and options.tls:
+        global oidc_issuer
+        idp_ports = {name: free_port() for name in ("trusted", "untrusted", "impostor")}
+        oidc_issuer = f"https://127.0.0.1:{idp_ports['trusted']}/"
+    configure(root, port, tls_port, oidc_issuer)
     log = open(os.path.join(root, "rucio.log"), "ab")
     venv = os.path.dirname(os.path.dirname(sys.executable))
     subprocess.run([sys.executable, os.path.join(venv, "rucio", "tools", "bootstrap.py")], env=environment(root),
                    check=True, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=root)
     children = [start_gunicorn(root, port, log)]
-    pki = dn = None
+    pki = dn = oidc = None
     try:
         if options.tls:
             pki = make_pki(root)
             dn = "CN=Pilot Tester,OU=Users,O=Test Grid,C=CH"
             children.append(start_gunicorn(root, tls_port, log, extra=["-c", os.path.join(pki, "gunicorn_tls.py")],
                                            app="rucio_x509_app:application", cwd=pki))
+        if idp_ports:
+            oidc = start_identity_providers(root, pki, idp_ports, log, children)
         url = f"http://127.0.0.1:{port}"
         version = wait_ping(url, children[0])["version"]
         if options.tls:
@@ -381,7 +443,7 @@ def main():
             wait_ping(f"https://127.0.0.1:{tls_port}", children[1], context=context)
         proxy = ThrottlingProxy(root, proxy_port, options.s3_port)
         proxy.start()
-        ids = set_up(root, options.s3_port, proxy_port, options.bucket, dn)
+        ids = set_up(root, options.s3_port, proxy_port, options.bucket, dn, oidc)
         ready = {
             "url": url, "version": version, "proxy_port": proxy_port, "rse_ids": ids,
             "trace_file": os.path.join(root, "traces", "trace"), "log": os.path.join(root, "rucio.log"),
@@ -390,6 +452,8 @@ def main():
         if options.tls:
             ready.update(tls_url=f"https://127.0.0.1:{tls_port}", ca=os.path.join(pki, "ca.pem"),
                          proxy=os.path.join(pki, "x509up"), usercert=os.path.join(pki, "usercert-and-key.pem"), dn=dn)
+        if oidc:
+            ready["oidc"] = oidc
         write(os.path.join(root, "ready.json.tmp"), json.dumps(ready, indent=1))
         os.rename(os.path.join(root, "ready.json.tmp"), os.path.join(root, "ready.json"))
 

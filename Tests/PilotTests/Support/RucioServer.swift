@@ -9,7 +9,8 @@ import Glibc
 /// `pilot` (may sign) and `nosign`, RSEs `S3_SCRATCHDISK` (us-east-1), `FAR_SCRATCHDISK`
 /// (eu-west-2), `SLOW_SCRATCHDISK` (through a throttling proxy), `NOCREDS_SCRATCHDISK` (no
 /// signing credentials) and `MISSING_SCRATCHDISK` (a bucket that does not exist), and an X.509
-/// TLS endpoint with a test CA, user certificate and RFC 3820 proxy.
+/// TLS endpoint with a test CA, user certificate and RFC 3820 proxy, and OIDC providers on
+/// 127.0.0.1 (`Scripts/oidc-provider.py`): one Rucio trusts, one it does not, one impostor.
 ///
 /// Needs `scripts/install-rucio.sh`'s venv (`$PILOT_RUCIO_VENV`) and LocalStack's; gate tests on
 /// `isUsable`. The suite shares one instance (`shared()`), stopped when the test process exits;
@@ -43,9 +44,27 @@ final class RucioServer: Sendable {
         var traceFile: String
         var log: String
         var seconds: Double
+        var oidc: OIDC?
+
+        /// The OIDC providers (`rucio-server.py --oidc`).
+        struct OIDC: Decodable {
+            /// The issuer Rucio trusts (`[oidc] idpsecrets`), and one it does not.
+            var issuer: String
+            var untrustedIssuer: String
+            /// Token endpoints: `trusted`, `untrusted`, `impostor`.
+            var tokenURLs: [String: String]
+            /// Client secrets: `pilot` (tokens of 3600 s), `pilot-brief` (8 s).
+            var clients: [String: String]
+
+            enum CodingKeys: String, CodingKey {
+                case issuer, clients
+                case untrustedIssuer = "untrusted_issuer"
+                case tokenURLs = "token_urls"
+            }
+        }
 
         enum CodingKeys: String, CodingKey {
-            case url, version, ca, proxy, usercert, dn, log, seconds
+            case url, version, ca, proxy, usercert, dn, log, seconds, oidc
             case tlsURL = "tls_url"
             case traceFile = "trace_file"
         }
@@ -92,7 +111,7 @@ final class RucioServer: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.python)
         process.arguments = [Self.launcherScript, "--dir", directory, "--s3-port", String(port),
-                             "--bucket", s3.bucket, "--watch-pid", String(getpid()), "--tls"]
+                             "--bucket", s3.bucket, "--watch-pid", String(getpid()), "--tls", "--oidc"]
         let logPath = directory + "/launcher.log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -211,6 +230,34 @@ final class RucioServer: Sendable {
         var rule: [String: Any] = ["connections": connections, "rate": rate]
         if let cutAfter { rule["cut_after"] = cutAfter }
         try JSONSerialization.data(withJSONObject: rule).write(to: URL(fileURLWithPath: directory + "/proxy.json"))
+    }
+
+    /// An OIDC access token from `provider` (`trusted`, `untrusted`, `impostor`) for `client`,
+    /// asked for as a token agent does: client_credentials over TLS, through curl.
+    func oidcToken(provider: String = "trusted", client: String = "pilot") throws -> String {
+        guard let oidc = ready.oidc else { throw Failure.helperFailed(["oidc"], status: 1, output: "no OIDC providers (ready.json)") }
+        let result = try LocalCommand.run(executable: "/usr/bin/curl", arguments: [
+            "-sS", "--cacert", ready.ca ?? "", "-u", "\(client):\(oidc.clients[client] ?? "")",
+            "-d", "grant_type=client_credentials", "-d", "scope=openid profile", oidc.tokenURLs[provider] ?? "",
+        ])
+        let reply = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        guard result.status == 0, let token = reply?["access_token"] as? String else {
+            throw Failure.helperFailed(["curl", oidc.tokenURLs[provider] ?? provider], status: result.status, output: result.stderr)
+        }
+        return token
+    }
+
+    /// How many OIDC tokens of `subject` (from the trusted issuer) Rucio validated and stored.
+    func storedOIDCTokens(subject: String) throws -> Int {
+        let identity = "SUB=\(subject), ISS=\(ready.oidc?.issuer ?? "")"
+        let result = try LocalCommand.run(executable: Self.python, arguments: [
+            "-c", "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from tokens where identity = ?', (sys.argv[2],)).fetchone()[0])",
+            directory + "/rucio.db", identity,
+        ])
+        guard result.status == 0, let count = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw Failure.helperFailed(["sqlite3 tokens"], status: result.status, output: result.stderr)
+        }
+        return count
     }
 
     @discardableResult
