@@ -15,14 +15,15 @@ set -euo pipefail
 venv=${PILOT_RUCIO_VENV:-/var/cache/pilot/rucio-venv}
 rucio_version=41.5.1
 # gunicorn serves the Flask app; boto3 is what Rucio signs S3 URLs with (core/credential.py).
-packages=("rucio==$rucio_version" gunicorn boto3)
+# oic (a Rucio dependency) pinned: the test OIDC provider (oidc-provider.py) patches one of its methods.
+packages=("rucio==$rucio_version" gunicorn boto3 "oic==1.7.0")
 
 installed() {
     [[ -x "$venv/bin/python" && -x "$venv/bin/gunicorn" && -f "$venv/rucio/tools/bootstrap.py" ]] || return 1
     "$venv/bin/python" - "$rucio_version" <<'PY' 2>/dev/null
 import sys
 from importlib.metadata import version
-sys.exit(0 if version("rucio") == sys.argv[1] and version("gunicorn") and version("boto3") else 1)
+sys.exit(0 if version("rucio") == sys.argv[1] and version("gunicorn") and version("boto3") and version("oic") == "1.7.0" else 1)
 PY
 }
 
@@ -42,7 +43,7 @@ pick_python() {
 }
 
 tool=install-rucio
-what="rucio $rucio_version, gunicorn and boto3"
+what="rucio $rucio_version, gunicorn, boto3 and oic 1.7.0"
 soft_fail=true
 source "$(dirname "${BASH_SOURCE[0]}")/lib/pip-venv.sh"
 pip_venv_main "$@"
