@@ -38,5 +38,5 @@ if $static; then
     echo "test: static build"
     scripts/build-static.sh --skip-deps
     echo "test: end-to-end tests against dist/pilot"
-    PILOT_BINARY=$repo/dist/pilot PILOT_EXPECT_STATIC=1 swift test --skip-build --no-parallel --filter 'CommandTests|StageS3Tests|Exec|ApptainerEndToEnd|AccountingCrashTests|RunStopTests|RunRecoveryTests|RunRucioTests|RucioOIDCTests|ContainerImageTests|PodSeccompProfileTests|StageS3UploadTests|StageTraceAndTrustTests|StageMultipartFault|StageProxyTests|RunCVMFSTests'
+    PILOT_BINARY=$repo/dist/pilot PILOT_EXPECT_STATIC=1 swift test --skip-build --no-parallel --filter 'CommandTests|StageS3Tests|Exec|ApptainerEndToEnd|AccountingCrashTests|RunStopTests|RunRecoveryTests|RunRucioTests|RucioOIDCTests|ContainerImageTests|PodSeccompProfileTests|StageS3UploadTests|StageInterruptTests|StageTraceAndTrustTests|StageMultipartFault|StageProxyTests|RunCVMFSTests'
 fi

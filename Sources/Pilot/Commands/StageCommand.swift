@@ -50,6 +50,9 @@ struct StageGetCommand: AsyncParsableCommand {
     @Option(name: .customLong("stall-timeout"), help: "Seconds below 1 KiB/s after which a transfer is abandoned and resumed (default 60).")
     var stallTimeout: Int?
 
+    @Option(name: .customLong("max-rate"), help: "Fastest rate in MB/s for each connection, as curl's --limit-rate (default: no cap).")
+    var maxRate: Double?
+
     @Flag(name: .long, help: "Print a JSON summary: bytes, seconds, rate, streams, retries, checksum.")
     var json = false
 
@@ -59,7 +62,7 @@ struct StageGetCommand: AsyncParsableCommand {
         do { expected = try checksum.map(FileChecksum.init) } catch {
             throw CommandContext.fail(StagingError.invalidRequest(error.description))
         }
-        var settings = try StageOptions.settings(context, cacert: cacert, debug: debug)
+        var settings = try StageOptions.settings(context, cacert: cacert, debug: debug, maxRate: maxRate)
         if let stallTimeout {
             guard stallTimeout > 0 else {
                 throw CommandContext.fail(StagingError.invalidRequest("--stall-timeout must be a positive number of seconds"))
@@ -100,9 +103,11 @@ struct StagePutCommand: AsyncParsableCommand {
         abstract: "Upload FILE with a PUT to a presigned URL, or in parts to presigned part URLs, streaming it and computing its Adler-32.",
         discussion: """
             --parts MANIFEST instead of URL: an S3 multipart upload. MANIFEST is a JSON file \
-            {"part_size": N, "parts": ["url1", ...], "complete": "url"}: one presigned upload_part URL \
+            {"part_size": N, "parts": ["url1", ...], "complete": "url", "abort": "url"}: one presigned upload_part URL \
             per part, in order, and the presigned complete_multipart_upload POST. --streams N sends N \
-            parts at once, each on its own connection (default 1: one after the other). To S3 SigV4 \
+            parts at once, each on its own connection (default 1: one after the other); the optional \
+            abort URL (presigned abort_multipart_upload DELETE) is sent when the upload fails or is \
+            interrupted (SIGINT, SIGTERM, SIGHUP: exit 128+N). To S3 SigV4 \
             URLs the body's MD5 goes as Content-MD5. Exit codes as for get: 80 failed after retries, \
             81 expired, 82 refused, 83 not found, 84 the store received other bytes (BadDigest, after \
             one retry), 64 unreadable file or bad manifest.
@@ -132,6 +137,9 @@ struct StagePutCommand: AsyncParsableCommand {
     @Option(name: .customLong("min-rate"), help: "Slowest rate in MB/s to plan for: a file that cannot be sent at it before the signature expires is refused up front (default: not checked).")
     var minimumRate: Double?
 
+    @Option(name: .customLong("max-rate"), help: "Fastest rate in MB/s for each connection, as curl's --limit-rate (default: no cap).")
+    var maxRate: Double?
+
     @Flag(name: .long, help: "Print a JSON summary: bytes, seconds, rate, retries, checksum, etag (and parts, with --parts).")
     var json = false
 
@@ -150,9 +158,14 @@ struct StagePutCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try CommandContext.make(global: global, label: "pilot.stage")
         var uploader = SignedURLUploader(
-            settings: try StageOptions.settings(context, cacert: cacert, debug: debug), logger: context.logger)
+            settings: try StageOptions.settings(context, cacert: cacert, debug: debug, maxRate: maxRate), logger: context.logger)
         uploader.contentMD5Override = context.environment["PILOT_TEST_CONTENT_MD5"]
         if let minimumRate { uploader.minimumRate = minimumRate * 1_000_000 }
+        // SIGINT, SIGTERM, SIGHUP stop the upload between reads; a multipart upload is then aborted
+        // through the manifest's abort URL, so its parts are not left (and billed) in the store.
+        let termination = TerminationSignal()
+        termination.install()
+        uploader.interruption = { termination.reason.map { "the pilot received \($0)" } }
         let summary: UploadSummary
         do throws(StagingError) {
             if let parts {
@@ -161,6 +174,10 @@ struct StagePutCommand: AsyncParsableCommand {
                 summary = try uploader.upload(file, to: SignedURL(url ?? ""))
             }
         } catch {
+            if case .interrupted = error, case let .signal(number)? = termination.reason {
+                _ = CommandContext.fail(error)  // its one line; the exit code is the signal's
+                throw ExitCode(128 + number)
+            }
             throw CommandContext.fail(error)
         }
         if json {
@@ -175,8 +192,9 @@ struct StagePutCommand: AsyncParsableCommand {
 /// What `stage get` and `stage put` share: the transfer settings from the environment and flags.
 enum StageOptions {
     /// The environment's settings, `--cacert` trusted on top of the system bundle, the trace on
-    /// with `--debug`; an unreadable `--cacert` exits 64 before any request.
-    static func settings(_ context: CommandContext, cacert: String?, debug: Bool) throws -> CurlSettings {
+    /// with `--debug`, each connection capped at `--max-rate` MB/s; an unreadable `--cacert` or a
+    /// rate under 1 kB/s exits 64 before any request.
+    static func settings(_ context: CommandContext, cacert: String?, debug: Bool, maxRate: Double?) throws -> CurlSettings {
         if let cacert {
             do { _ = try FileReader.readString(cacert) } catch {
                 throw CommandContext.fail(StagingError.invalidRequest("cannot read --cacert: \(error)"))
@@ -184,6 +202,15 @@ enum StageOptions {
         }
         var settings = CurlSettings.fromEnvironment(context.environment, caFile: cacert)
         if debug { settings.debugTrace = true }
+        if let maxRate {
+            guard maxRate >= 0.001, maxRate.isFinite else {
+                throw CommandContext.fail(StagingError.invalidRequest("--max-rate must be at least 0.001 MB/s, not \(maxRate)"))
+            }
+            let speed = Int(maxRate * 1_000_000)
+            settings.maxSpeed = speed
+            // A transfer held at a cap under the stall limit is not stalled.
+            settings.lowSpeedLimit = min(settings.lowSpeedLimit, speed / 2)
+        }
         return settings
     }
 }

@@ -72,7 +72,13 @@ final class CurlEasy {
     /// `onResponse` runs once the headers of the final response are in, before any body byte.
     func get(_ request: Request, onResponse: @escaping (Int, [String: String]) -> Void,
              sink: @escaping (UnsafeRawBufferPointer) -> Bool) -> Response {
-        perform(request, configure: { _ in }, onResponse: onResponse, sink: sink)
+        guard let pacer = request.settings.maxSpeed.map(TransferPacer.init) else {
+            return perform(request, configure: { _ in }, onResponse: onResponse, sink: sink)
+        }
+        return perform(request, configure: { _ in }, onResponse: onResponse) { bytes in
+            pacer.pace(bytes.count)
+            return sink(bytes)
+        }
     }
 
     /// Runs one request; `configure` sets what is particular to it (the upload options).
@@ -131,7 +137,12 @@ extension CurlEasy {
     /// returns the count (0 at the end, nil to abort). The response body (an error document, or
     /// nothing) is returned, at most 64 KiB of it.
     func put(_ request: Request, size: Int, source: @escaping (UnsafeMutableRawBufferPointer) -> Int?) -> (Response, String) {
-        let upload = UploadContext(source: source)
+        let pacer = request.settings.maxSpeed.map(TransferPacer.init)
+        let upload = UploadContext { buffer in
+            let count = source(buffer)
+            if let pacer, let count, count > 0 { pacer.pace(count) }
+            return count
+        }
         let unmanaged = Unmanaged.passRetained(upload)
         defer { unmanaged.release() }
         var body: [UInt8] = []

@@ -20,6 +20,9 @@ struct CurlSettings: Sendable, Equatable {
     /// A transfer slower than `lowSpeedLimit` bytes/s for `lowSpeedTime` seconds is abandoned.
     var lowSpeedLimit: Int = 1024
     var lowSpeedTime: Int = 60
+    /// Bytes/s one connection may move at most, each way (`pilot stage --max-rate`, as curl's
+    /// `--limit-rate`), held by `TransferPacer` in the body callbacks; nil: as fast as it goes.
+    var maxSpeed: Int?
     /// Receive buffer: large writes make streaming to disk cheaper than curl's 16 KiB default.
     var bufferSize: Int = 512 * 1024
     /// Log libcurl's trace (headers and connection info, never bodies), every secret redacted

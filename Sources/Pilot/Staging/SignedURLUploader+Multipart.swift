@@ -47,6 +47,7 @@ extension SignedURLUploader {
         do throws(StagingError) {
             uploaded = try uploadParts(file, partURLs, partSize: manifest.partSize, streams: max(1, min(streams, partURLs.count)))
             retries = uploaded.retries
+            if let reason = interruption?() { throw .interrupted(what: "multipart upload", reason: reason) }
             etag = try completeUpload(complete, etags: uploaded.parts.map(\.etag), easy: easy, retries: &retries)
         } catch {
             if let abort { abortUpload(abort, easy: easy, because: error) }
@@ -68,7 +69,13 @@ extension SignedURLUploader {
         let done = Mutex<[Int: UploadedPart]>([:])
         let firstError = Mutex<StagingError?>(nil)
         let retryTotal = Mutex(0)
-        let stop: @Sendable () -> Bool = { firstError.withLock { $0 != nil } }
+        let interruption = self.interruption
+        let stop: @Sendable () -> Bool = {
+            if firstError.withLock({ $0 != nil }) { return true }
+            guard let reason = interruption?() else { return false }
+            firstError.withLock { $0 = $0 ?? .interrupted(what: "multipart upload", reason: reason) }
+            return true
+        }
         let uploader = self
         TransferThreads.run(streams) { _ in
             guard let easy = CurlEasy() else {

@@ -41,6 +41,9 @@ struct SignedURLUploader: Sendable {
     /// before the signature expires is refused before a byte goes out (for multipart, the whole
     /// file against the completion URL, the last one used). Off by default, as for downloads.
     var minimumRate: Double?
+    /// Why the upload must stop now (a signal to `pilot stage put`), checked between reads; nil
+    /// while it may go on. A multipart upload so stopped is aborted through its manifest's URL.
+    var interruption: (@Sendable () -> String?)?
 
     /// Uploads `path` to `url`.
     func upload(_ path: String, to url: SignedURL) throws(StagingError) -> UploadSummary {
@@ -52,7 +55,10 @@ struct SignedURLUploader: Sendable {
         guard let easy = CurlEasy() else { throw .invalidRequest("libcurl could not allocate a handle") }
         var sums = StreamingChecksums(md5: false)
         var retries = 0
-        let response = try put(file, offset: 0, length: file.size, to: url, easy: easy, sums: &sums, retries: &retries)
+        var isCancelled: (@Sendable () -> Bool)?
+        if let interruption { isCancelled = { interruption() != nil } }
+        let response = try put(file, offset: 0, length: file.size, to: url, easy: easy, sums: &sums, retries: &retries,
+                               isCancelled: isCancelled)
         let seconds = SignedURLDownloader.seconds(ContinuousClock.now - start)
         return UploadSummary(
             bytes: file.size, seconds: seconds, rate: seconds > 0 ? Double(file.size) / seconds : 0, retries: retries,
@@ -118,7 +124,10 @@ struct SignedURLUploader: Sendable {
             if let readError {
                 throw .invalidRequest("cannot read \(SystemCallError(call: "pread", path: file.path, errno: readError))")
             }
-            if cancelled { throw .transfer(url: url.description, attempts: failures + 1, last: "cancelled: another part failed") }
+            if cancelled {
+                if let reason = interruption?() { throw .interrupted(what: "upload to \(url)", reason: reason) }
+                throw .transfer(url: url.description, attempts: failures + 1, last: "cancelled: another part failed")
+            }
             let status = response.status
             let why: String
             switch status {

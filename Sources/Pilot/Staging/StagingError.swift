@@ -23,6 +23,8 @@ enum StagingError: Error, CustomStringConvertible, Equatable {
     case transfer(url: String, attempts: Int, last: String)
     /// The request itself is unusable (a bad URL, a bad checksum text).
     case invalidRequest(String)
+    /// Stopped from outside (a signal to `pilot stage`) before it ended; `what` names the transfer.
+    case interrupted(what: String, reason: String)
 
     var description: String {
         switch self {
@@ -40,6 +42,7 @@ enum StagingError: Error, CustomStringConvertible, Equatable {
         case .tls(let url, let message): "TLS verification failed for \(url): \(message)"
         case .transfer(let url, let attempts, let last): "transfer of \(url) failed after \(attempts) attempts: \(last)"
         case .invalidRequest(let reason): reason
+        case .interrupted(let what, let reason): "\(what) interrupted: \(reason)"
         }
     }
 }
@@ -52,7 +55,7 @@ extension StagingError: CommandError {
         case .notFound: .notFound
         case .checksumMismatch, .sizeMismatch, .uploadCorrupted: .checksumMismatch
         case .diskFull, .file: .cannotWrite
-        case .transfer: .transferFailed
+        case .transfer, .interrupted: .transferFailed
         case .invalidRequest: .usage
         }
     }

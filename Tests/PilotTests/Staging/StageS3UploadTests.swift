@@ -15,8 +15,8 @@ struct StageS3UploadTests {
         try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
     }
 
-    private func writeManifest(_ scratch: ScratchDirectory, partSize: Int, parts: [String], complete: String,
-                               abort: String? = nil) throws -> String {
+    static func writeManifest(_ scratch: ScratchDirectory, partSize: Int, parts: [String], complete: String,
+                              abort: String? = nil) throws -> String {
         let path = scratch("manifest-\(UUID().uuidString).json")
         var object: [String: Any] = ["part_size": partSize, "parts": parts, "complete": complete]
         if let abort { object["abort"] = abort }
@@ -25,7 +25,7 @@ struct StageS3UploadTests {
     }
 
     /// No `X-Amz-Signature` or `X-Amz-Credential` value of `url` in what the pilot printed.
-    private func expectNoSecrets(_ result: PilotBinary.Result, _ url: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectNoSecrets(_ result: PilotBinary.Result, _ url: String, sourceLocation: SourceLocation = #_sourceLocation) {
         for name in ["X-Amz-Signature=", "X-Amz-Credential="] {
             let value = url.components(separatedBy: name).last.map { String($0.prefix { $0 != "&" }) } ?? ""
             #expect(value.count >= 16, "no \(name) in \(url)", sourceLocation: sourceLocation)
@@ -59,7 +59,7 @@ struct StageS3UploadTests {
         #expect(bad.stderr.split(separator: "\n").last?.hasPrefix("pilot: integrity failure uploading") == true, "\(bad.stderr)")
         #expect(s3.requests(since: logStart) == ["PutObject => 400 (BadDigest)", "PutObject => 400 (BadDigest)"])
         #expect(try s3.object(key: "md5/bad.root") == nil)
-        expectNoSecrets(bad, badURL)
+        Self.expectNoSecrets(bad, badURL)
     }
 
     @Test("--parts with --streams 3: 4 parts at once on their own connections; ETag as S3 computes it, bytes identical, Adler-32 in order")
@@ -71,8 +71,8 @@ struct StageS3UploadTests {
         let local = scratch("big.root")
         try Data(bytes).write(to: URL(fileURLWithPath: local))
         let upload = try s3.multipartUpload(key: "parts/parallel.root", parts: 4)
-        let manifest = try writeManifest(scratch, partSize: partSize, parts: upload.parts, complete: upload.complete,
-                                         abort: upload.abort)
+        let manifest = try Self.writeManifest(scratch, partSize: partSize, parts: upload.parts, complete: upload.complete,
+                                              abort: upload.abort)
         let logStart = s3.log.utf8.count
 
         let result = try PilotBinary.run(["stage", "put", local, "--parts", manifest, "--streams", "3", "--json", "--debug"],
@@ -93,7 +93,7 @@ struct StageS3UploadTests {
         let trace = StageTraceAndTrustTests.traceLines(result.stderr)
         #expect(trace.filter { $0.hasPrefix("curl * Connected to 127.0.0.1") }.count >= 3, "\(trace)")
         #expect(trace.filter { $0.hasPrefix("curl > Content-MD5: ") }.count == 4, "\(trace)")
-        for url in upload.parts + [upload.complete] { expectNoSecrets(result, url) }
+        for url in upload.parts + [upload.complete] { Self.expectNoSecrets(result, url) }
     }
 
     @Test("a corrupted part digest fails the whole upload with 84 and stops the other parts; nothing is assembled")
@@ -103,7 +103,7 @@ struct StageS3UploadTests {
         let local = scratch("big.root")
         try Data(StagingServers.seededBytes(count: 2 * (5 << 20) + 1, seed: 33)).write(to: URL(fileURLWithPath: local))
         let upload = try s3.multipartUpload(key: "parts/bad.root", parts: 3)
-        let manifest = try writeManifest(scratch, partSize: 5 << 20, parts: upload.parts, complete: upload.complete)
+        let manifest = try Self.writeManifest(scratch, partSize: 5 << 20, parts: upload.parts, complete: upload.complete)
         let logStart = s3.log.utf8.count
 
         let result = try PilotBinary.run(["stage", "put", local, "--parts", manifest, "--streams", "2"],
@@ -124,8 +124,8 @@ struct StageS3UploadTests {
         let local = scratch("big.root")
         try Data(StagingServers.seededBytes(count: 2 * (5 << 20) + 1, seed: 35)).write(to: URL(fileURLWithPath: local))
         let upload = try s3.multipartUpload(key: "parts/aborted.root", parts: 3)
-        let manifest = try writeManifest(scratch, partSize: 5 << 20, parts: upload.parts, complete: upload.complete,
-                                         abort: upload.abort)
+        let manifest = try Self.writeManifest(scratch, partSize: 5 << 20, parts: upload.parts, complete: upload.complete,
+                                              abort: upload.abort)
         let logStart = s3.log.utf8.count
 
         let result = try PilotBinary.run(["stage", "put", local, "--parts", manifest],
@@ -136,7 +136,7 @@ struct StageS3UploadTests {
         #expect(!requests.contains { $0.hasPrefix("CompleteMultipartUpload") }, "\(requests)")
         #expect(result.stderr.contains("multipart upload aborted"), "\(result.stderr)")
         #expect(try !s3.openUploads().contains(upload.uploadID))
-        expectNoSecrets(result, upload.abort)
+        Self.expectNoSecrets(result, upload.abort)
     }
 
     @Test("--debug on a presigned SigV4 GET: the trace holds neither the signature nor the credential")
@@ -153,6 +153,6 @@ struct StageS3UploadTests {
         #expect(request.contains("X-Amz-Credential=REDACTED") && request.contains("X-Amz-Signature=REDACTED"), "\(request)")
         #expect(request.contains("X-Amz-Algorithm=AWS4-HMAC-SHA256"), "\(request)")
         #expect(trace.contains { $0.hasPrefix("curl < HTTP/1.1 200") }, "\(trace)")
-        expectNoSecrets(result, url)
+        Self.expectNoSecrets(result, url)
     }
 }
