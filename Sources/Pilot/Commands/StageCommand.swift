@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 
 /// `pilot stage`: move one file over a signed URL by hand, to check a storage endpoint.
@@ -165,6 +168,8 @@ struct StagePutCommand: AsyncParsableCommand {
         // through the manifest's abort URL, so its parts are not left (and billed) in the store.
         let termination = TerminationSignal()
         termination.install()
+        // A second signal ends the process at once, abort or not.
+        _ = termination.whenStopped { for number in [SIGINT, SIGTERM, SIGHUP] { signal(number, SIG_DFL) } }
         uploader.interruption = { termination.reason.map { "the pilot received \($0)" } }
         let summary: UploadSummary
         do throws(StagingError) {
@@ -174,8 +179,9 @@ struct StagePutCommand: AsyncParsableCommand {
                 summary = try uploader.upload(file, to: SignedURL(url ?? ""))
             }
         } catch {
-            if case .interrupted = error, case let .signal(number)? = termination.reason {
-                _ = CommandContext.fail(error)  // its one line; the exit code is the signal's
+            // Stopped by a signal: its exit code, whichever error the stop ended the upload with.
+            if case let .signal(number)? = termination.reason {
+                _ = CommandContext.fail(error)  // its one line
                 throw ExitCode(128 + number)
             }
             throw CommandContext.fail(error)
@@ -203,8 +209,8 @@ enum StageOptions {
         var settings = CurlSettings.fromEnvironment(context.environment, caFile: cacert)
         if debug { settings.debugTrace = true }
         if let maxRate {
-            guard maxRate >= 0.001, maxRate.isFinite else {
-                throw CommandContext.fail(StagingError.invalidRequest("--max-rate must be at least 0.001 MB/s, not \(maxRate)"))
+            guard maxRate >= 0.001, maxRate <= 1_000_000 else {
+                throw CommandContext.fail(StagingError.invalidRequest("--max-rate must be between 0.001 and 1000000 MB/s, not \(maxRate)"))
             }
             let speed = Int(maxRate * 1_000_000)
             settings.maxSpeed = speed

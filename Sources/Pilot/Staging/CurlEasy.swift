@@ -11,6 +11,9 @@ final class CurlEasy {
         /// Extra header lines, e.g. `Range: bytes=100-`, `If-Match: "etag"`.
         var headers: [String] = []
         var settings: CurlSettings
+        /// Checked while the transfer runs (at least every 200 ms) and in the pacer's waits: true
+        /// ends it with `CURLE_ABORTED_BY_CALLBACK` (a signal to `pilot stage`, a failed sibling).
+        var isCancelled: (@Sendable () -> Bool)? = nil
     }
 
     /// What came back: the HTTP status and headers, and how the transfer ended.
@@ -27,6 +30,9 @@ final class CurlEasy {
         var abortedBySink: Bool
         /// The HTTP version spoken: `1.0`, `1.1`, `2` or `3`; nil when no response came.
         var httpVersion: String?
+
+        /// The request's `isCancelled` (or a callback) ended the transfer.
+        var wasCancelled: Bool { code == Int(CURLE_ABORTED_BY_CALLBACK.rawValue) }
     }
 
     private let handle: UnsafeMutableRawPointer
@@ -53,13 +59,15 @@ final class CurlEasy {
     /// Runs the handle's transfer through the multi interface on this thread (add, perform,
     /// poll until done) and returns its result. Parallel streams each have a thread, a handle and
     /// a multi of their own, so TLS never makes one core the limit.
-    private func drive() -> CURLcode {
+    private func drive(isCancelled: (@Sendable () -> Bool)?) -> CURLcode {
         guard curl_multi_add_handle(multi, handle) == CURLM_OK else { return CURLE_OUT_OF_MEMORY }
         defer { curl_multi_remove_handle(multi, handle) }
         var running: Int32 = 1
+        let wait: Int32 = isCancelled == nil ? 1000 : 200
         while running > 0 {
+            if isCancelled?() ?? false { return CURLE_ABORTED_BY_CALLBACK }
             guard curl_multi_perform(multi, &running) == CURLM_OK else { return CURLE_RECV_ERROR }
-            if running > 0, curl_multi_poll(multi, nil, 0, 1000, nil) != CURLM_OK { return CURLE_RECV_ERROR }
+            if running > 0, curl_multi_poll(multi, nil, 0, wait, nil) != CURLM_OK { return CURLE_RECV_ERROR }
         }
         var left: Int32 = 0
         while let message = curl_multi_info_read(multi, &left) {
@@ -72,7 +80,7 @@ final class CurlEasy {
     /// `onResponse` runs once the headers of the final response are in, before any body byte.
     func get(_ request: Request, onResponse: @escaping (Int, [String: String]) -> Void,
              sink: @escaping (UnsafeRawBufferPointer) -> Bool) -> Response {
-        guard let pacer = request.settings.maxSpeed.map(TransferPacer.init) else {
+        guard let pacer = request.settings.maxSpeed.map({ TransferPacer(bytesPerSecond: $0, isCancelled: request.isCancelled) }) else {
             return perform(request, configure: { _ in }, onResponse: onResponse, sink: sink)
         }
         return perform(request, configure: { _ in }, onResponse: onResponse) { bytes in
@@ -107,7 +115,7 @@ final class CurlEasy {
             configure(handle)
             let trace = request.settings.debugTrace ? CurlDebugTrace() : nil
             trace?.attach(to: handle)
-            let code = withExtendedLifetime(trace) { drive() }
+            let code = withExtendedLifetime(trace) { drive(isCancelled: request.isCancelled) }
             if trace != nil { CurlDebugTrace.detach(from: handle) }
             // The handle outlives this call: leave it no pointer to what is freed below.
             _ = pilot_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, nil)
@@ -137,7 +145,7 @@ extension CurlEasy {
     /// returns the count (0 at the end, nil to abort). The response body (an error document, or
     /// nothing) is returned, at most 64 KiB of it.
     func put(_ request: Request, size: Int, source: @escaping (UnsafeMutableRawBufferPointer) -> Int?) -> (Response, String) {
-        let pacer = request.settings.maxSpeed.map(TransferPacer.init)
+        let pacer = request.settings.maxSpeed.map { TransferPacer(bytesPerSecond: $0, isCancelled: request.isCancelled) }
         let upload = UploadContext { buffer in
             let count = source(buffer)
             if let pacer, let count, count > 0 { pacer.pace(count) }

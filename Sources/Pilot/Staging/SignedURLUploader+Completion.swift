@@ -19,6 +19,8 @@ extension SignedURLUploader {
         let body = Array(Self.completionXML(etags: etags).utf8)
         var failures = 0
         while true {
+            // Once stopped, nothing is assembled: the caller aborts the upload instead.
+            if let reason = interruption?() { throw .interrupted(what: "multipart upload", reason: reason) }
             try url.checkNotExpired(now: Int(Date().timeIntervalSince1970))
             let (response, answer) = easy.post(
                 CurlEasy.Request(url: url.url, headers: ["Content-Type: application/xml"], settings: settings), body: body)

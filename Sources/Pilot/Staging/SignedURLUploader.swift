@@ -105,7 +105,8 @@ struct SignedURLUploader: Sendable {
             var readError: Int32?
             var cancelled = false
             let headers = digest.map { ["Content-MD5: \(contentMD5Override ?? Self.base64($0))"] } ?? []
-            let (response, body) = easy.put(CurlEasy.Request(url: url.url, headers: headers, settings: settings), size: length) { buffer in
+            let request = CurlEasy.Request(url: url.url, headers: headers, settings: settings, isCancelled: isCancelled)
+            let (response, body) = easy.put(request, size: length) { buffer in
                 if isCancelled?() ?? false {
                     cancelled = true
                     return nil
@@ -124,7 +125,7 @@ struct SignedURLUploader: Sendable {
             if let readError {
                 throw .invalidRequest("cannot read \(SystemCallError(call: "pread", path: file.path, errno: readError))")
             }
-            if cancelled {
+            if cancelled || response.wasCancelled {
                 if let reason = interruption?() { throw .interrupted(what: "upload to \(url)", reason: reason) }
                 throw .transfer(url: url.description, attempts: failures + 1, last: "cancelled: another part failed")
             }
@@ -181,6 +182,12 @@ struct SignedURLUploader: Sendable {
         retries += 1
         let wait = policy.delay(beforeAttempt: failures + 1, retryAfter: response.headers["retry-after"])
         logger.notice(message, metadata: ["url": "\(url)", "why": "\(why)", "wait_s": "\(wait)"])
-        RetryPolicy.sleep(seconds: wait)
+        // In slices, so that a signal to `pilot stage put` is not kept waiting for up to 30 s.
+        let end = ContinuousClock.now + .milliseconds(Int(wait * 1000))
+        while ContinuousClock.now < end {
+            if let reason = interruption?() { throw .interrupted(what: "upload to \(url)", reason: reason) }
+            RetryPolicy.sleep(seconds: min(0.2, SignedURLDownloader.seconds(end - ContinuousClock.now)))
+        }
+        if let reason = interruption?() { throw .interrupted(what: "upload to \(url)", reason: reason) }
     }
 }

@@ -9,26 +9,30 @@ import Glibc
 /// the rate (3 MB at a 1 MB/s cap arrived in 0.38 s on loopback; 3.0 s only with 1 KiB buffers).
 final class TransferPacer {
     private let bytesPerSecond: Double
+    private let isCancelled: (@Sendable () -> Bool)?
     private var start: ContinuousClock.Instant?
     private var bytes = 0
 
-    /// A pacer for `bytesPerSecond` (at least 1).
-    init(bytesPerSecond: Int) {
+    /// A pacer for `bytesPerSecond` (at least 1); its waits end early once `isCancelled` is true.
+    init(bytesPerSecond: Int, isCancelled: (@Sendable () -> Bool)? = nil) {
         self.bytesPerSecond = Double(max(1, bytesPerSecond))
+        self.isCancelled = isCancelled
     }
 
-    /// Counts `count` more bytes moved, and sleeps until the average is back at the cap.
+    /// Counts `count` more bytes moved, and sleeps until the average is back at the cap, in
+    /// slices of at most 200 ms so that a cancellation is seen soon. The first bytes start the clock.
     func pace(_ count: Int) {
-        let now = ContinuousClock.now
         guard let start else {
-            self.start = now
+            start = ContinuousClock.now
             bytes = count
             return
         }
         bytes += count
         let due = Double(bytes) / bytesPerSecond
-        let elapsed = now - start
-        let ahead = due - (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
-        if ahead > 0.001 { usleep(useconds_t(min(ahead, 10) * 1_000_000)) }
+        while !(isCancelled?() ?? false) {
+            let ahead = due - SignedURLDownloader.seconds(ContinuousClock.now - start)
+            guard ahead > 0.001 else { return }
+            usleep(useconds_t(min(ahead, 0.2) * 1_000_000))
+        }
     }
 }
