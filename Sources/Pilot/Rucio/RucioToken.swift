@@ -50,13 +50,9 @@ struct RucioToken: Sendable, Equatable, CustomStringConvertible {
         return SignedURL.daysFromCivil(year: year, month: month, day: day) * 86400 + clock[0] * 3600 + clock[1] * 60 + clock[2]
     }
 
-    /// The `exp` claim of a JWT (an OIDC access token), read without checking the signature:
-    /// Rucio checks it; the pilot only needs to know when to read the token file again.
-    static func jwtExpiry(_ token: String) -> Int? {
-        jwtClaims(token)?["exp"]?.integer
-    }
-
-    /// The claims of a JWT (its payload, base64url JSON), unverified; nil when it is not one.
+    /// The claims of a JWT (its payload, base64url JSON, an OIDC access token), read without
+    /// checking the signature: Rucio checks it; the pilot needs `exp` (when to read the token file
+    /// again), `iss` and `sub` (for messages). Nil when it is not one.
     static func jwtClaims(_ token: String) -> JSONValue? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3 else { return nil }

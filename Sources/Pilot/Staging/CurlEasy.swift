@@ -14,6 +14,11 @@ final class CurlEasy {
         /// Checked while the transfer runs (at least every 200 ms) and in the pacer's waits: true
         /// ends it with `CURLE_ABORTED_BY_CALLBACK` (a signal to `pilot stage`, a failed sibling).
         var isCancelled: (@Sendable () -> Bool)? = nil
+
+        /// A fresh pacer for the settings' `maxSpeed`; nil when there is no cap.
+        func makePacer() -> TransferPacer? {
+            settings.maxSpeed.map { TransferPacer(bytesPerSecond: $0, isCancelled: isCancelled) }
+        }
     }
 
     /// What came back: the HTTP status and headers, and how the transfer ended.
@@ -80,7 +85,7 @@ final class CurlEasy {
     /// `onResponse` runs once the headers of the final response are in, before any body byte.
     func get(_ request: Request, onResponse: @escaping (Int, [String: String]) -> Void,
              sink: @escaping (UnsafeRawBufferPointer) -> Bool) -> Response {
-        guard let pacer = request.settings.maxSpeed.map({ TransferPacer(bytesPerSecond: $0, isCancelled: request.isCancelled) }) else {
+        guard let pacer = request.makePacer() else {
             return perform(request, configure: { _ in }, onResponse: onResponse, sink: sink)
         }
         return perform(request, configure: { _ in }, onResponse: onResponse) { bytes in
@@ -145,7 +150,7 @@ extension CurlEasy {
     /// returns the count (0 at the end, nil to abort). The response body (an error document, or
     /// nothing) is returned, at most 64 KiB of it.
     func put(_ request: Request, size: Int, source: @escaping (UnsafeMutableRawBufferPointer) -> Int?) -> (Response, String) {
-        let pacer = request.settings.maxSpeed.map { TransferPacer(bytesPerSecond: $0, isCancelled: request.isCancelled) }
+        let pacer = request.makePacer()
         let upload = UploadContext { buffer in
             let count = source(buffer)
             if let pacer, let count, count > 0 { pacer.pace(count) }
@@ -153,17 +158,12 @@ extension CurlEasy {
         }
         let unmanaged = Unmanaged.passRetained(upload)
         defer { unmanaged.release() }
-        var body: [UInt8] = []
-        let response = perform(request, configure: { handle in
+        return performKeepingBody(request, limit: 65536) { handle in
             _ = pilot_curl_setopt_long(handle, CURLOPT_UPLOAD, 1)
             _ = pilot_curl_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(size))
             _ = pilot_curl_setopt_pointer(handle, CURLOPT_READDATA, unmanaged.toOpaque())
             _ = pilot_curl_setopt_read_function(handle, curlRead)
-        }, onResponse: { _, _ in }, sink: { bytes in
-            if body.count < 65536 { body.append(contentsOf: bytes.prefix(65536 - body.count)) }
-            return true
-        })
-        return (response, String(decoding: body, as: UTF8.self))
+        }
     }
 }
 
@@ -172,33 +172,35 @@ extension CurlEasy {
     /// returned, at most `limit` bytes of it (a `CompleteMultipartUpload` answer, an error
     /// document, a PanDA reply).
     func post(_ request: Request, body: [UInt8], limit: Int = 1 << 20) -> (Response, String) {
-        var answer: [UInt8] = []
         var storage = body.isEmpty ? [0] : body  // never a nil pointer, even for an empty body
-        let response = storage.withUnsafeMutableBytes { bytes in
-            perform(request, configure: { handle in
+        return storage.withUnsafeMutableBytes { bytes in
+            performKeepingBody(request, limit: limit) { handle in
                 _ = pilot_curl_setopt_long(handle, CURLOPT_POST, 1)
                 // The size first: COPYPOSTFIELDS copies that many bytes.
                 _ = pilot_curl_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
                 _ = pilot_curl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, bytes.baseAddress)
-            }, onResponse: { _, _ in }, sink: { chunk in
-                if answer.count < limit { answer.append(contentsOf: chunk.prefix(limit - answer.count)) }
-                return true
-            })
+            }
         }
-        return (response, String(decoding: answer, as: UTF8.self))
     }
 }
 
 extension CurlEasy {
     /// Performs a DELETE (no body sent); the response body is returned, at most 64 KiB of it.
     func delete(_ request: Request) -> (Response, String) {
-        var answer: [UInt8] = []
-        let response = perform(request, configure: { handle in
+        performKeepingBody(request, limit: 65536) { handle in
             _ = pilot_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, "DELETE")
-        }, onResponse: { _, _ in }, sink: { chunk in
-            if answer.count < 65536 { answer.append(contentsOf: chunk.prefix(65536 - answer.count)) }
+        }
+    }
+
+    /// Runs `request`, set up by `configure`, keeping at most `limit` bytes of the response body
+    /// (the answer to a PUT, POST or DELETE: an error document, a completion result, a reply).
+    private func performKeepingBody(_ request: Request, limit: Int,
+                                    configure: (UnsafeMutableRawPointer) -> Void) -> (Response, String) {
+        var answer: [UInt8] = []
+        let response = perform(request, configure: configure, onResponse: { _, _ in }) { chunk in
+            if answer.count < limit { answer.append(contentsOf: chunk.prefix(limit - answer.count)) }
             return true
-        })
+        }
         return (response, String(decoding: answer, as: UTF8.self))
     }
 }

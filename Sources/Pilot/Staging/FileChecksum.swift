@@ -66,9 +66,18 @@ struct StreamingChecksums {
     }
 
     /// The Adler-32 as Rucio formats it.
-    var adler32Hex: String {
+    var adler32Hex: String { Self.adler32Hex(adler) }
+
+    /// An Adler-32 as Rucio formats it: eight lowercase hex digits.
+    static func adler32Hex(_ adler: UInt) -> String {
         let hex = String(adler & 0xffff_ffff, radix: 16)
         return String(repeating: "0", count: 8 - hex.count) + hex
+    }
+
+    /// The Adler-32 of pieces read apart (each summed from seed 1: parallel streams or parts),
+    /// joined in file order with zlib's `adler32_combine`, formatted as Rucio does.
+    static func joinedAdler32Hex(_ pieces: [(adler: UInt, length: Int)]) -> String {
+        adler32Hex(pieces.reduce(UInt(1)) { adler32_combine($0, $1.adler, off_t($1.length)) })
     }
 
     /// The MD5, when it was asked for; finishes the digest.

@@ -45,4 +45,16 @@ struct RetryPolicy: Sendable, Equatable {
         var remaining = timespec()
         while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
     }
+
+    /// Sleeps `seconds` in slices of at most 200 ms, ending early once `isCancelled` is true (a
+    /// signal to `pilot stage`: nobody waits out a 30 s backoff or a rate cap's pause for it).
+    static func sleep(seconds: Double, unless isCancelled: (@Sendable () -> Bool)?) {
+        guard let isCancelled else { return sleep(seconds: seconds) }
+        let end = ContinuousClock.now + .nanoseconds(Int64(max(0, seconds) * 1e9))
+        while !isCancelled() {
+            let left = SignedURLDownloader.seconds(end - ContinuousClock.now)
+            guard left > 0 else { return }
+            sleep(seconds: min(0.2, left))
+        }
+    }
 }

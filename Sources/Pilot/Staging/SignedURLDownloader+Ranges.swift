@@ -1,4 +1,3 @@
-import CZlib
 import Synchronization
 
 extension SignedURLDownloader {
@@ -59,16 +58,13 @@ extension SignedURLDownloader {
             if let error { throw error }
         }
 
-        var adler: UInt = 1
-        var bytes = 0
+        var pieces: [(adler: UInt, length: Int)] = []
         let collected = results.withLock { $0 }
         for index in 0..<count {
             guard let (sum, length) = collected[index] else { throw .invalidRequest("stream \(index) did not report") }
-            adler = adler32_combine(adler, sum, off_t(length))
-            bytes += length
+            pieces.append((sum, length))
         }
-        let hex = String(adler & 0xffff_ffff, radix: 16)
-        return FileSums(bytes: bytes, adler32: String(repeating: "0", count: 8 - hex.count) + hex,
+        return FileSums(bytes: pieces.reduce(0) { $0 + $1.length }, adler32: StreamingChecksums.joinedAdler32Hex(pieces),
                         md5: md5 ? try part.readBackMD5() : nil, httpVersion: state.httpVersion)
     }
 }

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CZlib
 import FoundationEssentials
 import Synchronization
 
@@ -47,19 +46,16 @@ extension SignedURLUploader {
         do throws(StagingError) {
             uploaded = try uploadParts(file, partURLs, partSize: manifest.partSize, streams: max(1, min(streams, partURLs.count)))
             retries = uploaded.retries
-            if let reason = interruption?() { throw .interrupted(what: "multipart upload", reason: reason) }
             etag = try completeUpload(complete, etags: uploaded.parts.map(\.etag), easy: easy, retries: &retries)
         } catch {
             if let abort { abortUpload(abort, easy: easy, because: error) }
             throw error
         }
-        var adler: UInt = 1
-        for part in uploaded.parts { adler = adler32_combine(adler, part.adler, off_t(part.length)) }
         let seconds = SignedURLDownloader.seconds(ContinuousClock.now - start)
-        let hex = String(adler & 0xffff_ffff, radix: 16)
+        let adler = StreamingChecksums.joinedAdler32Hex(uploaded.parts.map { ($0.adler, $0.length) })
         return UploadSummary(
             bytes: file.size, seconds: seconds, rate: seconds > 0 ? Double(file.size) / seconds : 0, retries: retries,
-            checksum: "ad:" + String(repeating: "0", count: 8 - hex.count) + hex, etag: etag, parts: uploaded.parts.count)
+            checksum: "ad:" + adler, etag: etag, parts: uploaded.parts.count)
     }
 
     /// PUTs every part on `streams` threads; returns the parts in order and the retries made.

@@ -45,6 +45,12 @@ struct SignedURLUploader: Sendable {
     /// while it may go on. A multipart upload so stopped is aborted through its manifest's URL.
     var interruption: (@Sendable () -> String?)?
 
+    /// `interruption` as a yes/no check, for the waits and transfers it cuts short.
+    var isInterrupted: (@Sendable () -> Bool)? {
+        guard let interruption else { return nil }
+        return { interruption() != nil }
+    }
+
     /// Uploads `path` to `url`.
     func upload(_ path: String, to url: SignedURL) throws(StagingError) -> UploadSummary {
         let start = ContinuousClock.now
@@ -55,10 +61,8 @@ struct SignedURLUploader: Sendable {
         guard let easy = CurlEasy() else { throw .invalidRequest("libcurl could not allocate a handle") }
         var sums = StreamingChecksums(md5: false)
         var retries = 0
-        var isCancelled: (@Sendable () -> Bool)?
-        if let interruption { isCancelled = { interruption() != nil } }
         let response = try put(file, offset: 0, length: file.size, to: url, easy: easy, sums: &sums, retries: &retries,
-                               isCancelled: isCancelled)
+                               isCancelled: isInterrupted)
         let seconds = SignedURLDownloader.seconds(ContinuousClock.now - start)
         return UploadSummary(
             bytes: file.size, seconds: seconds, rate: seconds > 0 ? Double(file.size) / seconds : 0, retries: retries,
@@ -103,14 +107,10 @@ struct SignedURLUploader: Sendable {
             var attempt = sums
             var sent = 0
             var readError: Int32?
-            var cancelled = false
             let headers = digest.map { ["Content-MD5: \(contentMD5Override ?? Self.base64($0))"] } ?? []
             let request = CurlEasy.Request(url: url.url, headers: headers, settings: settings, isCancelled: isCancelled)
             let (response, body) = easy.put(request, size: length) { buffer in
-                if isCancelled?() ?? false {
-                    cancelled = true
-                    return nil
-                }
+                if isCancelled?() ?? false { return nil }  // libcurl ends with CURLE_ABORTED_BY_CALLBACK
                 let wanted = min(buffer.count, length - sent)
                 guard wanted > 0 else { return 0 }
                 let n = pread(file.fd, buffer.baseAddress, wanted, off_t(offset + sent))
@@ -125,7 +125,7 @@ struct SignedURLUploader: Sendable {
             if let readError {
                 throw .invalidRequest("cannot read \(SystemCallError(call: "pread", path: file.path, errno: readError))")
             }
-            if cancelled || response.wasCancelled {
+            if response.wasCancelled {
                 if let reason = interruption?() { throw .interrupted(what: "upload to \(url)", reason: reason) }
                 throw .transfer(url: url.description, attempts: failures + 1, last: "cancelled: another part failed")
             }
@@ -182,12 +182,7 @@ struct SignedURLUploader: Sendable {
         retries += 1
         let wait = policy.delay(beforeAttempt: failures + 1, retryAfter: response.headers["retry-after"])
         logger.notice(message, metadata: ["url": "\(url)", "why": "\(why)", "wait_s": "\(wait)"])
-        // In slices, so that a signal to `pilot stage put` is not kept waiting for up to 30 s.
-        let end = ContinuousClock.now + .milliseconds(Int(wait * 1000))
-        while ContinuousClock.now < end {
-            if let reason = interruption?() { throw .interrupted(what: "upload to \(url)", reason: reason) }
-            RetryPolicy.sleep(seconds: min(0.2, SignedURLDownloader.seconds(end - ContinuousClock.now)))
-        }
+        RetryPolicy.sleep(seconds: wait, unless: isInterrupted)
         if let reason = interruption?() { throw .interrupted(what: "upload to \(url)", reason: reason) }
     }
 }

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Holds one connection's average rate to a cap (`--max-rate`) by sleeping in the body
 /// callbacks when it runs ahead: a paused reader lets TCP flow control slow the sender, a paused
 /// writer sends nothing. libcurl's own `CURLOPT_MAX_RECV_SPEED_LARGE` is not used: with the
@@ -19,8 +15,8 @@ final class TransferPacer {
         self.isCancelled = isCancelled
     }
 
-    /// Counts `count` more bytes moved, and sleeps until the average is back at the cap, in
-    /// slices of at most 200 ms so that a cancellation is seen soon. The first bytes start the clock.
+    /// Counts `count` more bytes moved, and sleeps until the average is back at the cap (a
+    /// cancellation ends the wait within 200 ms). The first bytes start the clock.
     func pace(_ count: Int) {
         guard let start else {
             start = ContinuousClock.now
@@ -28,11 +24,7 @@ final class TransferPacer {
             return
         }
         bytes += count
-        let due = Double(bytes) / bytesPerSecond
-        while !(isCancelled?() ?? false) {
-            let ahead = due - SignedURLDownloader.seconds(ContinuousClock.now - start)
-            guard ahead > 0.001 else { return }
-            usleep(useconds_t(min(ahead, 0.2) * 1_000_000))
-        }
+        let ahead = Double(bytes) / bytesPerSecond - SignedURLDownloader.seconds(ContinuousClock.now - start)
+        if ahead > 0.001 { RetryPolicy.sleep(seconds: ahead, unless: isCancelled) }
     }
 }

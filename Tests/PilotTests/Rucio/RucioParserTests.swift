@@ -94,8 +94,8 @@ struct RucioParserTests {
     func jwtExpiry() {
         let payload = Data(#"{"sub":"pilot","exp":1795894080,"aud":"rucio"}"#.utf8).base64EncodedString()
             .replacingOccurrences(of: "=", with: "").replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-        #expect(RucioToken.jwtExpiry("eyJhbGciOiJSUzI1NiJ9.\(payload).c2ln") == 1_795_894_080)
-        #expect(RucioToken.jwtExpiry("not-a-jwt") == nil)
+        #expect(RucioToken.jwtClaims("eyJhbGciOiJSUzI1NiJ9.\(payload).c2ln")?["exp"]?.integer == 1_795_894_080)
+        #expect(RucioToken.jwtClaims("not-a-jwt") == nil)
     }
 
     @Test("replicas in this node's region first, then its cloud, then Rucio's order")
