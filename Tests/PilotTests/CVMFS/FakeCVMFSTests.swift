@@ -228,8 +228,7 @@ struct FakeCVMFSTests {
         let mountinfo = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
         #expect(!mountinfo.contains(fake.directory))
         // SIGKILLed; a busy machine may not have run their end yet.
-        let deadline = Date().addingTimeInterval(5)
-        while (pids + [helperPID]).contains(where: FakeCVMFSTests.isAlive) && Date() < deadline { usleep(20_000) }
+        _ = Polling.waitUntil(5) { !(pids + [helperPID]).contains(where: FakeCVMFSTests.isAlive) }
         for pid in pids + [helperPID] {
             #expect(!FakeCVMFSTests.isAlive(pid), "daemon \(pid) is gone")
         }

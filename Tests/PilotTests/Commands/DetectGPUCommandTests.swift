@@ -75,7 +75,6 @@ struct DetectGPUCommandTests {
         #expect((json["gpu_probe"] as? [String: Any])?["nvidia_smi"] as? String == "timed_out")
         // The killed group may not have been scheduled yet on a loaded machine: allow it a moment.
         let sleeper = node.output("sleep.pid")
-        for _ in 0..<50 where GPUProbeTests.isRunning(sleeper) { usleep(100_000) }
-        #expect(!GPUProbeTests.isRunning(sleeper))
+        #expect(Polling.waitUntil(5) { !GPUProbeTests.isRunning(sleeper) })
     }
 }

@@ -19,24 +19,6 @@ struct StageInterruptTests {
         return process
     }
 
-    /// Waits until `condition` holds, at most `seconds`; whether it did.
-    private func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-        let end = Date().addingTimeInterval(seconds)
-        while Date() < end {
-            if try condition() { return true }
-            usleep(20_000)
-        }
-        return try condition()
-    }
-
-    /// Waits for `process` to end, at most `seconds` (then SIGKILL); whether it ended by itself.
-    private func waitForExit(_ process: Process, _ seconds: Double) -> Bool {
-        let ended = waitUntil(seconds) { !process.isRunning }
-        if !ended { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return ended
-    }
-
     @Test("--max-rate caps each connection, up and down: 3 MB at 2 MB/s take about 1.5 s, and arrive whole")
     func maxRate() throws {
         let s3 = try LocalStackS3.shared()
@@ -81,10 +63,10 @@ struct StageInterruptTests {
         // 15 MiB at 1 MB/s: about 16 s, the first part stored after about 5 s; the signal comes
         // then, with the second part 5 s from its end.
         let pilot = try start(["stage", "put", local, "--parts", manifest, "--max-rate", "1"], scratch)
-        #expect(waitUntil(60) { s3.requests(since: logStart).contains { $0.hasPrefix("UploadPart => 200") } })
+        #expect(Polling.waitUntil(60) { s3.requests(since: logStart).contains { $0.hasPrefix("UploadPart => 200") } })
         kill(pilot.processIdentifier, signal)
         let killed = Date()
-        #expect(waitForExit(pilot, 20), "the pilot ended by itself")
+        #expect(Polling.waitForExit(pilot, 20), "the pilot ended by itself")
         #expect(Date().timeIntervalSince(killed) < 3, "stopped mid-part, between reads, not at the part's end")
         let stderr = (try? String(contentsOfFile: scratch("stderr"), encoding: .utf8)) ?? ""
         #expect(pilot.terminationStatus == 128 + signal, "\(stderr)")
@@ -112,11 +94,11 @@ struct StageInterruptTests {
         // 8 MB at 1 MB/s: 8 s; stopped once the PUT is on its way (the trace shows its request line).
         let pilot = try start(["stage", "put", local, url, "--max-rate", "1", "--debug"], scratch)
         let stderr = { (try? String(contentsOfFile: scratch("stderr"), encoding: .utf8)) ?? "" }
-        #expect(waitUntil(30) { stderr().contains("curl > PUT /") })
+        #expect(Polling.waitUntil(30) { stderr().contains("curl > PUT /") })
         usleep(500_000)
         kill(pilot.processIdentifier, signal)
         let killed = Date()
-        #expect(waitForExit(pilot, 20), "the pilot ended by itself")
+        #expect(Polling.waitForExit(pilot, 20), "the pilot ended by itself")
         #expect(Date().timeIntervalSince(killed) < 3)
         #expect(pilot.terminationStatus == 128 + signal, "\(stderr())")
         #expect(stderr().contains("interrupted: the pilot received signal \(signal)"), "\(stderr())")
@@ -130,10 +112,10 @@ struct StageInterruptTests {
         let port = try StagingServers.freePort()  // nothing listens there
         let pilot = try start(["stage", "put", local, "http://127.0.0.1:\(port)/b/k?X-Amz-Signature=0123456789abcdef"], scratch)
         let stderr = { (try? String(contentsOfFile: scratch("stderr"), encoding: .utf8)) ?? "" }
-        #expect(waitUntil(30) { stderr().contains("retrying") })
+        #expect(Polling.waitUntil(30) { stderr().contains("retrying") })
         kill(pilot.processIdentifier, SIGINT)
         let killed = Date()
-        #expect(waitForExit(pilot, 20), "the pilot ended by itself")
+        #expect(Polling.waitForExit(pilot, 20), "the pilot ended by itself")
         #expect(Date().timeIntervalSince(killed) < 2, "the backoff (up to 30 s) is cut short")
         #expect(pilot.terminationStatus == 130, "\(stderr())")
         #expect(!stderr().contains("0123456789abcdef"), "\(stderr())")

@@ -380,8 +380,6 @@ struct StagingServersTests {
         // SIGKILL: children of the test process start with SIGTERM blocked.
         kill(watched.processIdentifier, SIGKILL)
         watched.waitUntilExit()
-        let deadline = Date().addingTimeInterval(5)
-        while !pids.filter(StagingServers.isAlive).isEmpty && Date() < deadline { usleep(20_000) }
-        #expect(pids.filter(StagingServers.isAlive).isEmpty)
+        #expect(Polling.waitUntil(5) { pids.filter(StagingServers.isAlive).isEmpty })
     }
 }

@@ -24,24 +24,6 @@ struct ExecKillTests {
         }
     }
 
-    /// Waits for `process` to end, at most `seconds`; SIGKILLs it and says so when it does not.
-    private func waitForExit(_ process: Process, _ seconds: Double, sourceLocation: SourceLocation = #_sourceLocation) {
-        if !waitUntil(seconds, { !process.isRunning }) {
-            Issue.record("pilot still running after \(seconds) s", sourceLocation: sourceLocation)
-            kill(process.processIdentifier, SIGKILL)
-        }
-        process.waitUntilExit()
-    }
-
-    private func waitUntil(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-        let end = Date().addingTimeInterval(seconds)
-        while Date() < end {
-            if condition() { return true }
-            usleep(50_000)
-        }
-        return condition()
-    }
-
     @Test("a payload ignoring SIGTERM is SIGKILLed after the grace period, children included")
     func graceThenKill() throws {
         let marker = "31\(Int.random(in: 100_000...999_999))"
@@ -70,11 +52,11 @@ struct ExecKillTests {
                              "/bin/sh", "-c", "trap 'exit 42' TERM; sleep \(marker) & wait"]
         process.standardError = FileHandle.nullDevice
         try process.run()
-        #expect(waitUntil(20) { !payloadSleeps(marker).isEmpty })
+        #expect(Polling.waitUntil(20) { !payloadSleeps(marker).isEmpty })
         kill(process.processIdentifier, SIGTERM)
-        waitForExit(process, 20)
+        #expect(Polling.waitForExit(process, 20), "pilot still running after 20 s")
         #expect(process.terminationStatus == 42)
-        #expect(waitUntil(2) { survivors(marker).isEmpty })
+        #expect(Polling.waitUntil(2) { survivors(marker).isEmpty })
     }
 
     @Test("when the pilot is SIGKILLed, its lifeline ends the container: nothing survives")
@@ -85,9 +67,9 @@ struct ExecKillTests {
         process.arguments = ["exec", "--image", BusyboxImage.path, "--", "/bin/sh", "-c", "trap '' TERM HUP; sleep \(marker)"]
         process.standardError = FileHandle.nullDevice
         try process.run()
-        #expect(waitUntil(20) { !payloadSleeps(marker).isEmpty })
+        #expect(Polling.waitUntil(20) { !payloadSleeps(marker).isEmpty })
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        #expect(waitUntil(3) { survivors(marker).isEmpty }, "still running: \(survivors(marker))")
+        #expect(Polling.waitUntil(3) { survivors(marker).isEmpty }, "still running: \(survivors(marker))")
     }
 }
